@@ -1,0 +1,5 @@
+module pail.local/sdkclient
+
+go 1.22
+
+require github.com/aliyun/alibabacloud-oss-go-sdk-v2 v1.6.1 // indirect
