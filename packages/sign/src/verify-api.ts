@@ -114,6 +114,8 @@ export interface AuthSuccess {
   readonly securityToken?: string;
   /** Which canonical form matched: the spec form, or the ali-oss quirk form (§2.8). */
   readonly form?: 'spec' | 'ali-oss';
+  /** Presigned URLs (v4-query, v1-query): when the URL expires, ms since the epoch. (Added.) */
+  readonly expiresAt?: number;
 }
 
 export type VerifyResult = AuthSuccess | AuthFailure;
@@ -135,4 +137,56 @@ export interface VerifyOptions {
   readonly lookup: (accessKeyId: string) => AccessKeyRecord | undefined;
   /** Maximum clock skew for header auth and presign not-before, ms. Default 900000 (15 min). */
   readonly maxSkewMs?: number;
+}
+
+// ---- Additions by the signer team (nothing above was renamed or removed) ----
+
+/** Why a V4 PostObject policy failed (`verifyPostPolicyV4`). */
+export type PostPolicyFailureReason =
+  | 'MissingParameter'
+  /** x-oss-signature-version is not OSS4-HMAC-SHA256. */
+  | 'MalformedAuthorization'
+  | 'InvalidCredential'
+  | 'InvalidProduct'
+  | 'InvalidRegion'
+  | 'InvalidDate'
+  | 'CredentialDateMismatch'
+  | 'NotYetValid'
+  /** x-oss-date older than 7 days, or the policy `expiration` has passed. */
+  | 'Expired'
+  | 'InvalidAccessKeyId'
+  | 'InvalidSecurityToken'
+  /** policy is not base64 of a JSON object with `expiration` (ISO 8601) and `conditions` (array). */
+  | 'InvalidPolicyDocument'
+  /** A policy condition on x-oss-date / x-oss-credential / x-oss-signature-version / x-oss-security-token disagrees with the form. */
+  | 'PolicyConditionMismatch'
+  | 'SignatureDoesNotMatch';
+
+export interface PostPolicyFailure {
+  readonly ok: false;
+  readonly reason: PostPolicyFailureReason;
+  readonly message: string;
+  readonly accessKeyId?: string;
+  readonly parameter?: string;
+  readonly expiresAt?: number;
+}
+
+/** A verified PostObject form: the caller still has to evaluate `conditions` against the upload. */
+export interface PostPolicySuccess {
+  readonly ok: true;
+  readonly accessKeyId: string;
+  readonly securityToken?: string;
+  /** The decoded policy document. */
+  readonly policy: Readonly<Record<string, unknown>>;
+  readonly conditions: readonly unknown[];
+  /** Policy `expiration`, ms since the epoch. */
+  readonly expiration: number;
+}
+
+export type PostPolicyResult = PostPolicySuccess | PostPolicyFailure;
+
+/** `decodeQuery` / `percentDecodePath` failure: malformed `%` escape or invalid UTF-8. */
+export interface DecodeError {
+  readonly ok: false;
+  readonly message: string;
 }

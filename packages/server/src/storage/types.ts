@@ -80,7 +80,7 @@ export interface BlobInfo {
 }
 
 export interface BlobWriteOptions {
-  /** If set, the body must be exactly this long, else `IncompleteBody` / `InvalidArgument`. */
+  /** If set, the body must be exactly this long, else `IncompleteBody` (shorter or longer). */
   readonly expectedSize?: number;
   /** Refuse bodies longer than this (`EntityTooLarge`), checked while streaming. */
   readonly maxSize?: number;
@@ -94,7 +94,12 @@ export interface BlobWriteOptions {
  * object key ever reaches a file name.
  */
 export interface BlobStore {
-  /** Streams into a temp file, fsyncs it, renames it to a fresh blob id, fsyncs the directory. */
+  /**
+   * Streams into a temp file, fsyncs it, renames it to a fresh blob id, fsyncs the directory.
+   * An error thrown by `body` (client disconnect) propagates unchanged; `signal` aborting gives
+   * RequestAborted; on any failure nothing is left behind. Chunks must not be reused by the
+   * producer once yielded (Node streams never do).
+   */
   put(body: AsyncIterable<Uint8Array>, options?: BlobWriteOptions): Promise<BlobInfo>;
   /** Reads `[start, end]` (inclusive) of a blob; whole blob without a range. */
   createReadStream(id: string, range?: { readonly start: number; readonly end: number }): Readable;
@@ -110,7 +115,10 @@ export interface ListObjectsQuery {
   readonly bucket: string;
   readonly prefix: string;
   readonly delimiter: string;
-  /** Exclusive lower bound: ListObjects `marker`, V2 `start-after` or decoded continuation token. */
+  /**
+   * Exclusive lower bound: ListObjects `marker`, V2 `start-after` or decoded continuation token.
+   * A common prefix equal to `after` (a previous page's `nextAfter`) is not returned again.
+   */
   readonly after: string;
   /** 1..1000 */
   readonly maxKeys: number;
@@ -122,6 +130,114 @@ export interface ListObjectsPage {
   readonly isTruncated: boolean;
   /** The last key or common prefix returned, for NextMarker / NextContinuationToken. */
   readonly nextAfter?: string;
+}
+
+/** Identifies a multipart upload; an id that belongs to another bucket/key is `NoSuchUpload`. */
+export interface UploadRef {
+  readonly bucket: string;
+  readonly key: string;
+  readonly uploadId: string;
+}
+
+/** An InitiateMultipartUpload in progress, with the attributes the completed object gets. */
+export interface MultipartUploadRecord extends UploadRef {
+  readonly initiated: number; // ms since epoch
+  readonly acl: ObjectAcl;
+  readonly storageClass: StorageClass;
+  readonly httpHeaders: ObjectHttpHeaders;
+  readonly userMeta: Readonly<Record<string, string>>;
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** One uploaded part. Its bytes are segments so UploadPartCopy can share blobs instead of copying. */
+export interface PartRecord {
+  /** 1..10000 */
+  readonly partNumber: number;
+  readonly size: number;
+  /** Upper-case hex MD5 of the part, without quotes. */
+  readonly etag: string;
+  /** CRC-64/XZ of the part as an unsigned decimal string. */
+  readonly crc64: string;
+  readonly lastModified: number;
+  readonly segments: readonly Segment[];
+}
+
+export interface ListPartsPage {
+  readonly parts: readonly PartRecord[];
+  readonly isTruncated: boolean;
+  /** The last part number returned (NextPartNumberMarker). */
+  readonly nextPartNumberMarker?: number;
+}
+
+export interface ListMultipartUploadsQuery {
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly delimiter: string;
+  /** Uploads of keys after this one; with `uploadIdMarker`, also later uploads of this key. */
+  readonly keyMarker: string;
+  /** Ignored without `keyMarker` (as on OSS/S3). */
+  readonly uploadIdMarker: string;
+  /** 1..1000 */
+  readonly maxUploads: number;
+}
+
+export interface ListMultipartUploadsPage {
+  /** Ordered by key (UTF-8 bytes), then upload id (which sorts by initiation time). */
+  readonly uploads: readonly MultipartUploadRecord[];
+  readonly commonPrefixes: readonly string[];
+  readonly isTruncated: boolean;
+  /** The last key or common prefix returned (NextKeyMarker). */
+  readonly nextKeyMarker?: string;
+  /** The last upload id returned when the page ended on an upload (NextUploadIdMarker). */
+  readonly nextUploadIdMarker?: string;
+}
+
+export interface CompleteMultipartUploadInput {
+  /** The client's part list in ascending order, or `'all'` for `x-oss-complete-all: yes`. */
+  readonly parts: readonly { readonly partNumber: number; readonly etag: string }[] | 'all';
+  readonly lastModified: number;
+  /** x-oss-forbid-overwrite: FileAlreadyExists when the key exists. */
+  readonly forbidOverwrite?: boolean;
+  /** Every part but the last must be at least this long, else EntityTooSmall (OSS: 100 KB). */
+  readonly minPartSize: number;
+  /** `x-oss-object-acl` sent with the Complete request; overrides the ACL given at initiation. */
+  readonly acl?: ObjectAcl;
+}
+
+/** The attributes a CopyObject gives its copy; bytes, size, ETag, CRC-64 and type come from the source. */
+export type CopyAttributes = Pick<ObjectRecord, 'acl' | 'storageClass' | 'httpHeaders' | 'userMeta'> & {
+  readonly tags?: Readonly<Record<string, string>>;
+};
+
+/** One CopyObject at the metadata level: the copy shares the source's segments (no bytes copied). */
+export interface CopyObjectRecordInput {
+  readonly source: { readonly bucket: string; readonly key: string };
+  readonly bucket: string;
+  readonly key: string;
+  /**
+   * Runs inside the transaction with the source record as it is then (so a check cannot race an
+   * overwrite): throws to refuse (copy-source-if-*), else returns the copy's own attributes.
+   */
+  readonly attributes: (source: ObjectRecord) => CopyAttributes;
+  readonly lastModified: number;
+  /** x-oss-forbid-overwrite: FileAlreadyExists when the destination key exists. */
+  readonly ifNoneExists?: boolean;
+}
+
+/** One AppendObject call, after its bytes are durably stored. */
+export interface AppendObjectInput {
+  readonly bucket: string;
+  readonly key: string;
+  /** Must equal the current length (0 creates the object), else PositionNotEqualToLength. */
+  readonly position: number;
+  /** The appended bytes; absent for an empty append. */
+  readonly segment?: Segment;
+  /** Upper-case hex MD5 and decimal CRC-64/XZ of the appended bytes. */
+  readonly md5: string;
+  readonly crc64: string;
+  readonly lastModified: number;
+  /** Attributes of the object when this append creates it; later appends keep the existing ones. */
+  readonly attributes: Pick<ObjectRecord, 'acl' | 'storageClass' | 'httpHeaders' | 'userMeta' | 'tags'>;
 }
 
 /**
@@ -137,10 +253,13 @@ export interface MetadataStore {
     buckets: BucketRecord[];
     isTruncated: boolean;
   }>;
-  /** Throws NoSuchBucket, BucketNotEmpty (objects or, later, multipart uploads). */
+  /** Throws NoSuchBucket, BucketNotEmpty (objects or multipart uploads in progress). */
   deleteBucket(name: string): Promise<void>;
   setBucketAcl(name: string, acl: BucketAcl): Promise<void>;
-  bucketStat(name: string): Promise<{ objectCount: number; storage: number; lastModified: number }>;
+  /** Throws NoSuchBucket. */
+  bucketStat(
+    name: string,
+  ): Promise<{ objectCount: number; storage: number; lastModified: number; multipartUploadCount: number }>;
 
   getObject(bucket: string, key: string): Promise<ObjectRecord | undefined>;
   /**
@@ -151,12 +270,58 @@ export interface MetadataStore {
   putObject(record: ObjectRecord, opts?: { ifNoneExists?: boolean }): Promise<{ orphanedBlobs: string[] }>;
   /** Returns whether it existed and the blob ids that lost their last reference. */
   deleteObject(bucket: string, key: string): Promise<{ existed: boolean; orphanedBlobs: string[] }>;
+  /** Sets the fields present in `patch` (`tags: undefined` removes the tags). Throws NoSuchKey. */
   updateObject(
     bucket: string,
     key: string,
     patch: Partial<Pick<ObjectRecord, 'acl' | 'tags'>>,
-  ): Promise<void>; // throws NoSuchKey
+  ): Promise<void>;
   listObjects(query: ListObjectsQuery): Promise<ListObjectsPage>;
+  /**
+   * In one transaction: reads the source (NoSuchKey with `details.key`, NoSuchBucket with
+   * `details.bucket` when the source is missing), calls `input.attributes`, and puts the copy
+   * naming the source's segments, so the blobs gain a reference instead of being copied.
+   * Returns the copy and the blobs the overwritten destination left without a reference.
+   * Throws NoSuchBucket (destination bucket), FileAlreadyExists.
+   */
+  copyObject(input: CopyObjectRecordInput): Promise<{ record: ObjectRecord; orphanedBlobs: string[] }>;
+
+  /**
+   * Atomically checks the position (PositionNotEqualToLength with `details.nextAppendPosition`,
+   * ObjectNotAppendable) and appends `input.segment`, combining the CRC-64 in the same
+   * transaction. Creates an Appendable object at position 0. Throws NoSuchBucket.
+   */
+  appendObject(input: AppendObjectInput): Promise<ObjectRecord>;
+
+  // ---- Multipart uploads ----
+  /** Throws NoSuchBucket. */
+  createMultipartUpload(upload: MultipartUploadRecord): Promise<void>;
+  getMultipartUpload(ref: UploadRef): Promise<MultipartUploadRecord | undefined>;
+  /**
+   * Stores or replaces a part; returns the blobs of a replaced part that lost their last reference.
+   * Throws NoSuchUpload. With `sharesBlobs` (UploadPartCopy: the segments slice blobs other
+   * metadata references), every blob named must still be referenced when the part commits, else
+   * NoSuchKey and nothing changes: a blob that lost its last reference is on its way to deletion
+   * and must not be revived.
+   */
+  putPart(ref: UploadRef, part: PartRecord, opts?: { sharesBlobs?: boolean }): Promise<{ orphanedBlobs: string[] }>;
+  /** Parts with numbers above `partNumberMarker`, ascending; `maxParts` 1..1000. Throws NoSuchUpload. */
+  listParts(ref: UploadRef, opts: { partNumberMarker: number; maxParts: number }): Promise<ListPartsPage>;
+  listMultipartUploads(query: ListMultipartUploadsQuery): Promise<ListMultipartUploadsPage>;
+  /**
+   * In one transaction: validates the part list (InvalidPart, InvalidPartOrder, EntityTooSmall),
+   * puts the object as a manifest of the parts' segments (no bytes copied), removes the upload
+   * and its parts. Blobs of parts left out lose their reference. On error the upload is untouched.
+   * Throws NoSuchUpload, FileAlreadyExists.
+   */
+  completeMultipartUpload(
+    ref: UploadRef,
+    input: CompleteMultipartUploadInput,
+  ): Promise<{ record: ObjectRecord; orphanedBlobs: string[] }>;
+  /** Throws NoSuchUpload. */
+  abortMultipartUpload(ref: UploadRef): Promise<{ orphanedBlobs: string[] }>;
+  /** Uploads initiated before `initiatedBefore` (ms), oldest first, for expiry. */
+  listStaleUploads(initiatedBefore: number, limit: number): Promise<MultipartUploadRecord[]>;
 
   /** All blob ids referenced by any metadata (objects, multipart parts). For the sweep. */
   referencedBlobs(): Promise<Set<string>>;
@@ -216,6 +381,83 @@ export interface PutObjectInput {
   readonly signal?: AbortSignal;
 }
 
+export interface InitiateMultipartUploadInput {
+  readonly bucket: string;
+  readonly key: string;
+  readonly acl?: ObjectAcl;
+  readonly httpHeaders?: ObjectHttpHeaders;
+  readonly userMeta?: Readonly<Record<string, string>>;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly storageClass?: StorageClass;
+}
+
+export interface UploadPartInput extends UploadRef {
+  /** 1..10000 (the handler validates; RangeError otherwise). */
+  readonly partNumber: number;
+  readonly body: AsyncIterable<Uint8Array>;
+  readonly expectedSize?: number;
+  readonly contentMd5?: string;
+  readonly signal?: AbortSignal;
+}
+
+export interface CompleteMultipartInput extends UploadRef {
+  readonly parts: CompleteMultipartUploadInput['parts'];
+  readonly forbidOverwrite?: boolean;
+  /** Overrides the ACL given at initiation. */
+  readonly acl?: ObjectAcl;
+}
+
+export interface UploadPartCopyInput extends UploadRef {
+  /** 1..10000 (the handler validates; RangeError otherwise). */
+  readonly partNumber: number;
+  readonly source: { readonly bucket: string; readonly key: string };
+  /**
+   * Called with the source record before any byte is read: throws to refuse (copy-source-if-*,
+   * symlinks), returns the inclusive byte range to copy (`x-oss-copy-source-range`) or undefined
+   * for the whole object. The range must lie inside the source (RangeError otherwise).
+   */
+  readonly prepare?: (source: ObjectRecord) => { readonly start: number; readonly end: number } | undefined;
+  readonly signal?: AbortSignal;
+}
+
+export interface CopyObjectInput {
+  readonly source: { readonly bucket: string; readonly key: string };
+  readonly bucket: string;
+  readonly key: string;
+  /** See `CopyObjectRecordInput.attributes`: runs in the commit transaction, may throw. */
+  readonly attributes: (source: ObjectRecord) => CopyAttributes;
+  readonly forbidOverwrite?: boolean;
+}
+
+export interface PutSymlinkInput {
+  readonly bucket: string;
+  readonly key: string;
+  /** The target key, stored as given (OSS does not check that it exists). */
+  readonly target: string;
+  readonly forbidOverwrite?: boolean;
+  readonly acl?: ObjectAcl;
+  readonly httpHeaders?: ObjectHttpHeaders;
+  readonly userMeta?: Readonly<Record<string, string>>;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly storageClass?: StorageClass;
+}
+
+export interface AppendInput {
+  readonly bucket: string;
+  readonly key: string;
+  readonly position: number;
+  readonly body: AsyncIterable<Uint8Array>;
+  readonly expectedSize?: number;
+  readonly contentMd5?: string;
+  /** Used only when this append creates the object. */
+  readonly acl?: ObjectAcl;
+  readonly httpHeaders?: ObjectHttpHeaders;
+  readonly userMeta?: Readonly<Record<string, string>>;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly storageClass?: StorageClass;
+  readonly signal?: AbortSignal;
+}
+
 /**
  * The facade the handlers use: blob store + metadata store + reader leases + deferred blob
  * deletion + startup sweep. Handlers never touch the seams directly.
@@ -223,13 +465,40 @@ export interface PutObjectInput {
 export interface Storage {
   readonly metadata: MetadataStore;
   readonly blobs: BlobStore;
-  /** Startup recovery: sweep temp files and unreferenced blobs. Returns counts. */
+  /**
+   * Startup recovery: sweep temp files and unreferenced blobs. Returns counts. Run before
+   * serving (a blob written but not yet committed looks like a leftover); throws if writes
+   * are in flight.
+   */
   recover(): Promise<{ tempFiles: number; orphanBlobs: number }>;
   /** Writes the blob durably, then commits metadata; old blobs go after readers finish. */
   putObject(input: PutObjectInput): Promise<ObjectRecord>;
   /** Resolves the record and leases its blobs; undefined when the key does not exist. */
   openObject(bucket: string, key: string): Promise<ObjectReader | undefined>;
   deleteObject(bucket: string, key: string): Promise<boolean>;
+  /** AppendObject: checks the position early, stores the bytes, then appends atomically. The record's size is the next position. */
+  appendObject(input: AppendInput): Promise<ObjectRecord>;
+  /** CopyObject: the copy names the source's blobs (reference counts grow); no byte is read or written. */
+  copyObject(input: CopyObjectInput): Promise<ObjectRecord>;
+  /** PutSymlink: a `Symlink` record without bytes naming its target key. */
+  putSymlink(input: PutSymlinkInput): Promise<ObjectRecord>;
+
+  initiateMultipartUpload(input: InitiateMultipartUploadInput): Promise<MultipartUploadRecord>;
+  /** Stores the part's bytes, then records (or replaces) the part. */
+  uploadPart(input: UploadPartInput): Promise<PartRecord>;
+  /**
+   * UploadPartCopy: the part's segments slice the source's blobs (no byte is written). The
+   * slice is read once to compute the part's MD5 and CRC-64, unless it is a whole Normal object
+   * whose ETag already is its MD5. Throws NoSuchUpload, NoSuchKey / NoSuchBucket (source),
+   * EntityTooLarge (over the part size limit).
+   */
+  uploadPartCopy(input: UploadPartCopyInput): Promise<PartRecord>;
+  /** Makes the object a manifest of the chosen parts' blobs (no copying). */
+  completeMultipartUpload(input: CompleteMultipartInput): Promise<ObjectRecord>;
+  abortMultipartUpload(ref: UploadRef): Promise<void>;
+  /** Aborts uploads initiated more than `maxAgeMs` ago (by the injected clock); returns how many. */
+  abortStaleUploads(maxAgeMs: number): Promise<number>;
+
   /** Waits for pending blob deletions (for tests and shutdown). */
   drain(): Promise<void>;
   close(): Promise<void>;

@@ -1,0 +1,329 @@
+/**
+ * The core: one fixed pipeline from a raw request to a response, independent of Node's http
+ * (src/http/ is a thin adapter; most tests call `handle` in-process):
+ *
+ *   parse (protocol/) → authenticate (@pail/sign/verify) → authorize (auth/, deny by default)
+ *   → handler (handlers/, never re-checks auth) → storage → response rendering
+ *
+ * Errors from any stage go through errors/map.ts and errors/render.ts. Existence rule: a
+ * caller denied the action gets 403 whether or not the bucket or key exists; only a caller
+ * allowed to act learns NoSuchBucket / NoSuchKey.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { authenticate } from './auth/authenticate.js';
+import { type Authorizer, authorize, DEFAULT_AUTHORIZERS, type ResourceState } from './auth/authorize.js';
+import type { AccessKeyStore, Principal } from './auth/keys.js';
+import { type Clock, systemClock } from './clock.js';
+import { toOssError } from './errors/map.js';
+import { OssError } from './errors/oss-error.js';
+import { renderError } from './errors/render.js';
+import type { HandlerContext, HandlerResult } from './handlers/context.js';
+import { dispatch } from './handlers/index.js';
+import { type Logger, redactTarget, silentLogger } from './log.js';
+import { type AccessPair, parseResource } from './protocol/access.js';
+import { header, httpDate, type RequestHeaders } from './protocol/headers.js';
+import type { Operation } from './protocol/operations.js';
+import { type ParsedRequest, parseRequest } from './protocol/request.js';
+import type { BucketRecord, ObjectAcl, Storage } from './storage/types.js';
+
+/** A request as the core sees it: the raw target (never a parsed URL), headers, a body stream. */
+export interface CoreRequest {
+  readonly method: string;
+  /** The request target exactly as received (`req.url`). */
+  readonly rawTarget: string;
+  /** Lower-case names; values as Node delivers them (latin1 strings of the wire octets). */
+  readonly headers: RequestHeaders;
+  readonly body: AsyncIterable<Uint8Array>;
+  readonly remote?: { readonly address?: string; readonly port?: number };
+  /** Aborted when the client goes away mid-request. */
+  readonly signal?: AbortSignal;
+}
+
+export interface ResponseOutcome {
+  /** Body bytes actually written. */
+  readonly bytesSent?: number;
+  /** Set when writing failed or the client went away. */
+  readonly error?: unknown;
+}
+
+export interface CoreResponse {
+  readonly status: number;
+  /** Header names in their canonical case (`x-oss-request-id`, `Content-Type`, `ETag`). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Buffer (known length), a stream of the object's bytes, or null (no body: HEAD, 204, 304). */
+  readonly body: Buffer | Readable | null;
+  readonly requestId: string;
+  /** The OSS operation name (for logs and tests), `Unknown` when parsing failed. */
+  readonly operation: string;
+  /**
+   * Must be called exactly once after the body was written or abandoned: releases the object
+   * lease (so blob deletion can proceed) and writes the access-log line.
+   */
+  done(outcome?: ResponseOutcome): void;
+}
+
+export interface CoreOptions {
+  /** The bare region served (`cn-hangzhou`), checked against V4 credentials. */
+  readonly region: string;
+  /** Base domains for virtual-hosted style (lower-case); see config.ts. */
+  readonly domains: readonly string[];
+  readonly keys: AccessKeyStore;
+  readonly clock?: Clock;
+  readonly log?: Logger;
+  /** Storage may be attached later (`setStorage`): until then only `/-/health` answers 200. */
+  readonly storage?: Storage;
+  readonly authorizers?: readonly Authorizer[];
+}
+
+export interface Core {
+  handle(req: CoreRequest): Promise<CoreResponse>;
+  /** Storage opened and recovered, and not shutting down. */
+  readonly ready: boolean;
+  readonly storage: Storage | undefined;
+  readonly keys: AccessKeyStore;
+  readonly clock: Clock;
+  readonly region: string;
+  readonly domains: readonly string[];
+  /** Requests from arrival until their response called `done`. */
+  readonly inFlight: number;
+  setStorage(storage: Storage): void;
+  /** Readiness goes false (`/-/ready` → 503); requests in flight continue. */
+  beginShutdown(): void;
+  /** Waits for pending blob deletions, then closes storage. */
+  close(): Promise<void>;
+}
+
+/** 24 upper-case hex characters, like OSS request ids (oss-signature.md §4.1). */
+export function newRequestId(): string {
+  return randomBytes(12).toString('hex').toUpperCase();
+}
+
+/** `Date` is cached per second: formatting it on every request is measurable on the hot path. */
+function dateHeaderCache(): (ms: number) => string {
+  let second = -1;
+  let value = '';
+  return (ms) => {
+    const s = Math.floor(ms / 1000);
+    if (s !== second) {
+      second = s;
+      value = httpDate(ms);
+    }
+    return value;
+  };
+}
+
+function operationName(op: Operation): string {
+  return op.name === 'NotImplemented' ? op.operation : op.name;
+}
+
+function accessDenied(principal: Principal, pair: AccessPair): OssError {
+  const r = parseResource(pair.resource);
+  if (principal.kind === 'anonymous' && (!r || r.kind === 'service')) {
+    return new OssError('AccessDenied', { message: 'Anonymous access is forbidden for this operation.' });
+  }
+  if (r?.kind === 'object') return new OssError('AccessDenied', { message: 'You have no right to access this object because of bucket acl.' });
+  return new OssError('AccessDenied', { message: 'You have no right to access this bucket.' });
+}
+
+/** Authorization inputs, fetched lazily and once per request. */
+function resourceState(storage: Storage): ResourceState & { readonly cached: Map<string, Promise<BucketRecord | undefined>> } {
+  const cached = new Map<string, Promise<BucketRecord | undefined>>();
+  const acls = new Map<string, Promise<ObjectAcl | undefined>>();
+  return {
+    cached,
+    bucket(name) {
+      let p = cached.get(name);
+      if (!p) {
+        p = storage.metadata.getBucket(name);
+        cached.set(name, p);
+      }
+      return p;
+    },
+    objectAcl(bucket, key) {
+      const id = `${bucket}/${key}`;
+      let p = acls.get(id);
+      if (!p) {
+        p = storage.metadata.getObject(bucket, key).then((o) => o?.acl);
+        acls.set(id, p);
+      }
+      return p;
+    },
+  };
+}
+
+const JSON_TYPE = 'application/json';
+
+export function createCore(options: CoreOptions): Core {
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? silentLogger;
+  const authorizers = options.authorizers ?? DEFAULT_AUTHORIZERS;
+  const defaultHost = options.domains[options.domains.length - 1] ?? 'localhost';
+  const dateHeader = dateHeaderCache();
+  let storage = options.storage;
+  let shuttingDown = false;
+  let inFlight = 0;
+
+  interface Finish {
+    readonly requestId: string;
+    readonly started: number;
+    readonly req: CoreRequest;
+    readonly operation: string;
+    readonly parsed: ParsedRequest | undefined;
+    readonly bytesIn: () => number;
+    readonly errorCode?: string;
+  }
+
+  const respond = (f: Finish, status: number, headers: Record<string, string>, body: Buffer | Readable | null, release?: () => void): CoreResponse => {
+    headers['x-oss-request-id'] = f.requestId;
+    headers.Date = dateHeader(clock.now());
+    headers.Server = 'AliyunOSS';
+    if (body === null) {
+      if (headers['Content-Length'] === undefined && status !== 304 && status !== 204) headers['Content-Length'] = '0';
+    } else if (Buffer.isBuffer(body)) {
+      headers['Content-Length'] = String(body.length);
+    }
+    let finished = false;
+    return {
+      status,
+      headers,
+      body,
+      requestId: f.requestId,
+      operation: f.operation,
+      done(outcome = {}) {
+        if (finished) return;
+        finished = true;
+        inFlight--;
+        release?.();
+        const level = status >= 500 ? 'error' : outcome.error ? 'warn' : 'info';
+        if (!log.enabled(level)) return;
+        log[level]('request', {
+          requestId: f.requestId,
+          operation: f.operation,
+          method: f.req.method,
+          status,
+          bytes: outcome.bytesSent ?? (Buffer.isBuffer(body) ? body.length : 0),
+          bytesIn: f.bytesIn(),
+          durationMs: Math.round((performance.now() - f.started) * 1000) / 1000,
+          bucket: f.parsed?.bucket ?? undefined,
+          key: f.parsed?.key || undefined,
+          remote: f.req.remote?.address,
+          target: redactTarget(f.req.rawTarget),
+          errorCode: f.errorCode,
+          error: outcome.error === undefined ? undefined : String(outcome.error),
+        });
+      },
+    };
+  };
+
+  const probe = (f: Finish, ok: boolean, state: string): CoreResponse => {
+    const body = f.req.method === 'HEAD' ? null : Buffer.from(`${JSON.stringify({ status: state })}\n`);
+    return respond(f, ok ? 200 : 503, { 'Content-Type': JSON_TYPE, 'Cache-Control': 'no-store' }, body);
+  };
+
+  async function handle(req: CoreRequest): Promise<CoreResponse> {
+    inFlight++;
+    const started = performance.now();
+    const requestId = newRequestId();
+    const now = clock.now();
+    const hostId = header(req.headers, 'host') ?? defaultHost;
+    let parsed: ParsedRequest | undefined;
+    let ctx: HandlerContext | undefined;
+    const bytesIn = () => ctx?.bytesIn ?? 0;
+    try {
+      parsed = parseRequest(req, { domains: options.domains });
+      const op = parsed.op;
+      const f: Finish = { requestId, started, req, operation: operationName(op), parsed, bytesIn };
+      if (op.name === 'PailHealth') return probe(f, true, 'ok');
+      if (op.name === 'PailReady') return probe(f, storage !== undefined && !shuttingDown, storage === undefined ? 'starting' : shuttingDown ? 'stopping' : 'ready');
+      const store = storage;
+      if (store === undefined) throw new OssError('ServiceUnavailable', { message: 'Pail is starting up; retry shortly.' });
+
+      const authn = authenticate(parsed, req.headers, { now, region: options.region, keys: options.keys });
+      if (!authn.ok) throw authn;
+
+      const state = resourceState(store);
+      const bucket = parsed.bucket === null ? undefined : await state.bucket(parsed.bucket);
+      const authz = await authorize(authn.principal, op.access, state, authorizers);
+      if (!authz.allowed) throw accessDenied(authn.principal, authz.pair);
+
+      if (parsed.bucket !== null && bucket === undefined && op.name !== 'PutBucket') {
+        throw new OssError('NoSuchBucket', { details: [['BucketName', parsed.bucket]] });
+      }
+      if (op.name === 'NotImplemented') {
+        const what = op.detail ? `${op.operation} with ${op.detail}` : op.operation;
+        throw new OssError('NotImplemented', { message: `Pail does not implement ${what} yet.` });
+      }
+
+      ctx = {
+        op,
+        req,
+        parsed,
+        principal: authn.principal,
+        bucket,
+        storage: store,
+        now,
+        requestId,
+        region: options.region,
+        hostId,
+        log,
+        bytesIn: 0,
+      };
+      const result: HandlerResult = await dispatch(ctx as HandlerContext<Extract<Operation, { name: typeof op.name }>>);
+      const body = req.method === 'HEAD' ? null : (result.body ?? null);
+      if (req.method === 'HEAD' && result.body && !Buffer.isBuffer(result.body)) result.body.destroy();
+      return respond(f, result.status, { ...result.headers }, body, result.release);
+    } catch (e) {
+      const mapped = toOssError(e, { bucket: parsed?.bucket ?? null, key: parsed?.key ?? '', now });
+      if (mapped.internal) {
+        log.error('internal error', { requestId, operation: parsed ? operationName(parsed.op) : 'Unknown', error: e });
+      }
+      const rendered = renderError(mapped.error, { requestId, hostId, method: req.method.toUpperCase() });
+      return respond(
+        {
+          requestId,
+          started,
+          req,
+          operation: parsed ? operationName(parsed.op) : 'Unknown',
+          parsed,
+          bytesIn,
+          errorCode: mapped.error.code,
+        },
+        rendered.status,
+        rendered.headers,
+        rendered.body,
+      );
+    }
+  }
+
+  return {
+    handle,
+    get ready() {
+      return storage !== undefined && !shuttingDown;
+    },
+    get storage() {
+      return storage;
+    },
+    keys: options.keys,
+    clock,
+    region: options.region,
+    domains: options.domains,
+    get inFlight() {
+      return inFlight;
+    },
+    setStorage(s) {
+      storage = s;
+    },
+    beginShutdown() {
+      shuttingDown = true;
+    },
+    async close() {
+      shuttingDown = true;
+      const s = storage;
+      if (!s) return;
+      storage = undefined;
+      await s.drain();
+      await s.close();
+    },
+  };
+}

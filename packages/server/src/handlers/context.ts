@@ -1,0 +1,43 @@
+/**
+ * What a handler gets: the authenticated, authorized request. Handlers never re-check
+ * authentication or authorization (style-anchors.md rule 5); they validate their own
+ * parameters, call storage and describe the response.
+ */
+import type { Readable } from 'node:stream';
+import type { Principal } from '../auth/keys.js';
+import type { CoreRequest } from '../core.js';
+import type { Logger } from '../log.js';
+import type { Operation } from '../protocol/operations.js';
+import type { ParsedRequest } from '../protocol/request.js';
+import type { BucketRecord, Storage } from '../storage/types.js';
+
+export interface HandlerContext<O extends Operation = Operation> {
+  readonly op: O;
+  readonly req: CoreRequest;
+  readonly parsed: ParsedRequest;
+  readonly principal: Principal;
+  /** The addressed bucket; present for every bucket/object operation except PutBucket. */
+  readonly bucket: BucketRecord | undefined;
+  readonly storage: Storage;
+  /** Request time from the injectable clock (ms). */
+  readonly now: number;
+  readonly requestId: string;
+  /** The bare region served (`cn-hangzhou`). */
+  readonly region: string;
+  /** The Host the request addressed, as received. */
+  readonly hostId: string;
+  readonly log: Logger;
+  /** Request body bytes stored, for the access log. */
+  bytesIn: number;
+}
+
+export interface HandlerResult {
+  readonly status: number;
+  readonly headers?: Record<string, string>;
+  /** null/undefined: no body. */
+  readonly body?: Buffer | Readable | null;
+  /** Called once the response is written or abandoned (releases storage leases). */
+  readonly release?: () => void;
+}
+
+export type Handler<O extends Operation> = (ctx: HandlerContext<O>) => Promise<HandlerResult>;

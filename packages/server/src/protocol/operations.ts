@@ -1,0 +1,628 @@
+/**
+ * Raw request → typed OSS operation, named as in the OSS API, carrying the (action, resource)
+ * pairs it needs as data (protocol/access.ts). One route table decides: the address level
+ * (service, bucket, object — protocol/address.ts), the method, and the sub-resource that
+ * selects the operation (`?acl`, `?uploads`, …).
+ *
+ * Adding an operation is local: a member of the `Operation` union, a row in `ROUTES`, and a
+ * handler in handlers/index.ts. Operations OSS has but Pail does not implement yet are rows
+ * that build `NotImplemented` (501 after authentication and authorization, so a caller who
+ * may not touch the resource still gets 403 first).
+ */
+import type { QueryParam } from '@pail/sign/verify';
+import { OssError } from '../errors/oss-error.js';
+import type { BucketAcl, ObjectAcl } from '../storage/types.js';
+import { type AccessPair, bucketResource, objectResource, SERVICE_RESOURCE } from './access.js';
+import type { AddressLevel } from './address.js';
+import { header, isValidHeaderValue, type RequestHeaders, utf8AsLatin1 } from './headers.js';
+import { percentDecode } from './target.js';
+
+type Op<N extends string, P extends object = object> = { readonly name: N; readonly access: readonly AccessPair[] } & P;
+interface OnBucket {
+  readonly bucket: string;
+}
+interface OnObject {
+  readonly bucket: string;
+  readonly key: string;
+}
+interface ListParams extends OnBucket {
+  readonly prefix: string;
+  readonly delimiter: string;
+  readonly maxKeys: number;
+  /** `encoding-type=url`: URL-encode keys, prefixes, markers in the response. */
+  readonly encodingType: 'url' | null;
+}
+
+/** GetObject `response-*` query overrides: response header name → value (latin1 octets). */
+export type ResponseOverrides = Readonly<Record<string, string>>;
+
+export type ListBuckets = Op<'ListBuckets', { readonly prefix: string; readonly marker: string; readonly maxKeys: number }>;
+export type PutBucket = Op<'PutBucket', OnBucket & { readonly acl: BucketAcl }>;
+export type DeleteBucket = Op<'DeleteBucket', OnBucket>;
+export type GetBucketInfo = Op<'GetBucketInfo', OnBucket>;
+export type GetBucketLocation = Op<'GetBucketLocation', OnBucket>;
+export type GetBucketStat = Op<'GetBucketStat', OnBucket>;
+export type HeadBucket = Op<'HeadBucket', OnBucket>;
+export type ListObjects = Op<'ListObjects', ListParams & { readonly marker: string }>;
+export type ListObjectsV2 = Op<
+  'ListObjectsV2',
+  ListParams & {
+    /** The token as sent (echoed back), or null. */
+    readonly continuationToken: string | null;
+    readonly startAfter: string;
+    /** Exclusive lower bound: the decoded continuation token, else start-after. */
+    readonly after: string;
+    readonly fetchOwner: boolean;
+  }
+>;
+export type PutBucketAcl = Op<'PutBucketAcl', OnBucket & { readonly acl: BucketAcl }>;
+export type GetBucketAcl = Op<'GetBucketAcl', OnBucket>;
+export type PutObject = Op<'PutObject', OnObject>;
+export type GetObject = Op<'GetObject', OnObject & { readonly overrides: ResponseOverrides }>;
+export type HeadObject = Op<'HeadObject', OnObject>;
+export type GetObjectMeta = Op<'GetObjectMeta', OnObject>;
+export type DeleteObject = Op<'DeleteObject', OnObject>;
+export type PutObjectAcl = Op<'PutObjectAcl', OnObject & { readonly acl: ObjectAcl }>;
+export type GetObjectAcl = Op<'GetObjectAcl', OnObject>;
+/** Recognised OSS operation (or parameter) Pail does not implement yet: 501 NotImplemented. */
+export type NotImplemented = Op<
+  'NotImplemented',
+  { readonly operation: string; readonly bucket: string | null; readonly key: string; readonly detail?: string }
+>;
+/** Pail's liveness and readiness probes (`/-/health`, `/-/ready`; service host only). */
+export type PailHealth = Op<'PailHealth'>;
+export type PailReady = Op<'PailReady'>;
+
+export type Operation =
+  | ListBuckets
+  | PutBucket
+  | DeleteBucket
+  | GetBucketInfo
+  | GetBucketLocation
+  | GetBucketStat
+  | HeadBucket
+  | ListObjects
+  | ListObjectsV2
+  | PutBucketAcl
+  | GetBucketAcl
+  | PutObject
+  | GetObject
+  | HeadObject
+  | GetObjectMeta
+  | DeleteObject
+  | PutObjectAcl
+  | GetObjectAcl
+  | NotImplemented
+  | PailHealth
+  | PailReady;
+
+export type OperationName = Operation['name'];
+/** The OSS operations Pail implements (each has a handler). */
+export type ImplementedName = Exclude<OperationName, 'NotImplemented' | 'PailHealth' | 'PailReady'>;
+export type OperationOf<N extends OperationName> = Extract<Operation, { readonly name: N }>;
+
+/** Every implemented operation, checked complete by the compiler (a Record over the union). */
+const IMPLEMENTED: Readonly<Record<ImplementedName, true>> = {
+  ListBuckets: true,
+  PutBucket: true,
+  DeleteBucket: true,
+  GetBucketInfo: true,
+  GetBucketLocation: true,
+  GetBucketStat: true,
+  HeadBucket: true,
+  ListObjects: true,
+  ListObjectsV2: true,
+  PutBucketAcl: true,
+  GetBucketAcl: true,
+  PutObject: true,
+  GetObject: true,
+  HeadObject: true,
+  GetObjectMeta: true,
+  DeleteObject: true,
+  PutObjectAcl: true,
+  GetObjectAcl: true,
+};
+export const IMPLEMENTED_OPERATIONS = Object.keys(IMPLEMENTED) as ImplementedName[];
+
+/** First-value view of the decoded query (duplicates are refused before this is built). */
+export class Query {
+  private readonly map = new Map<string, string>();
+  constructor(readonly params: readonly QueryParam[]) {
+    for (const p of params) {
+      if (this.map.has(p.name)) {
+        throw new OssError('InvalidArgument', {
+          message: `Duplicate query parameter: ${p.name}`,
+          details: [['ArgumentName', p.name]],
+        });
+      }
+      this.map.set(p.name, p.value);
+    }
+  }
+  has(name: string): boolean {
+    return this.map.has(name);
+  }
+  get(name: string): string | undefined {
+    return this.map.get(name);
+  }
+}
+
+export interface RouteContext {
+  readonly method: string;
+  readonly bucket: string | null;
+  readonly key: string;
+  readonly query: Query;
+  readonly headers: RequestHeaders;
+}
+
+export interface Route {
+  readonly level: AddressLevel;
+  /** Upper-case method, or '*' for any. */
+  readonly method: string;
+  /** The sub-resource that selects this route; null = none of the level's selectors; '*' = any. */
+  readonly sub: string | null;
+  readonly when?: (c: RouteContext) => boolean;
+  /** The OSS operation name (for NotImplemented rows, the one reported). */
+  readonly operation: string;
+  readonly build: (c: RouteContext) => Operation;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Access helpers
+
+const b = (c: RouteContext): string => c.bucket!;
+const onService = (action: string): AccessPair[] => [{ action, resource: SERVICE_RESOURCE }];
+const onBucket = (c: RouteContext, action: string): AccessPair[] => [{ action, resource: bucketResource(b(c)) }];
+const onObject = (c: RouteContext, action: string): AccessPair[] => [{ action, resource: objectResource(b(c), c.key) }];
+/** Operations whose keys are only known from the body (DeleteMultipleObjects, PostObject). */
+const onAllObjects = (c: RouteContext, action: string): AccessPair[] => [{ action, resource: objectResource(b(c), '*') }];
+
+/**
+ * `x-oss-copy-source: /bucket/key` (URL-encoded, `?versionId=` allowed): read access on the
+ * source. An unparseable header yields no pair here; the handler rejects it later.
+ */
+function copySourceAccess(c: RouteContext): AccessPair[] {
+  const raw = header(c.headers, 'x-oss-copy-source');
+  if (raw === undefined) return [];
+  const q = raw.indexOf('?');
+  const path = percentDecode(q < 0 ? raw : raw.slice(0, q), false);
+  if (path === undefined) return [];
+  const p = path.startsWith('/') ? path.slice(1) : path;
+  const slash = p.indexOf('/');
+  if (slash <= 0 || slash === p.length - 1) return [];
+  return [{ action: 'oss:GetObject', resource: objectResource(p.slice(0, slash), p.slice(slash + 1)) }];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parameter parsing
+
+const ACLS: readonly BucketAcl[] = ['private', 'public-read', 'public-read-write'];
+
+function bucketAclHeader(c: RouteContext, required: boolean): BucketAcl {
+  const v = header(c.headers, 'x-oss-acl');
+  if (v === undefined || v === '') {
+    if (required) throw new OssError('MissingArgument', { details: [['ArgumentName', 'x-oss-acl']] });
+    return 'private';
+  }
+  if (!(ACLS as readonly string[]).includes(v)) {
+    throw new OssError('InvalidArgument', {
+      message: 'no such bucket access control exists',
+      details: [
+        ['ArgumentName', 'x-oss-acl'],
+        ['ArgumentValue', v],
+      ],
+    });
+  }
+  return v as BucketAcl;
+}
+
+export function parseObjectAcl(v: string | undefined): ObjectAcl | undefined {
+  if (v === undefined) return undefined;
+  if (v === 'default' || (ACLS as readonly string[]).includes(v)) return v as ObjectAcl;
+  throw new OssError('InvalidArgument', {
+    message: 'The object access control list you specified is not valid.',
+    details: [
+      ['ArgumentName', 'x-oss-object-acl'],
+      ['ArgumentValue', v],
+    ],
+  });
+}
+
+function maxKeys(c: RouteContext, dflt: number): number {
+  const v = c.query.get('max-keys');
+  if (v === undefined || v === '') return dflt;
+  const n = /^\d{1,7}$/.test(v) ? Number(v) : Number.NaN;
+  if (!(n >= 1 && n <= 1000)) {
+    throw new OssError('InvalidArgument', {
+      message: 'Argument max-keys must be an integer between 1 and 1000.',
+      details: [
+        ['ArgumentName', 'max-keys'],
+        ['ArgumentValue', v],
+      ],
+    });
+  }
+  return n;
+}
+
+function encodingType(c: RouteContext): 'url' | null {
+  const v = c.query.get('encoding-type');
+  if (v === undefined || v === '') return null;
+  if (v.toLowerCase() === 'url') return 'url';
+  throw new OssError('InvalidArgument', {
+    message: 'The encoding-type parameter only supports url.',
+    details: [
+      ['ArgumentName', 'encoding-type'],
+      ['ArgumentValue', v],
+    ],
+  });
+}
+
+/** Continuation tokens are base64url of the last key or prefix returned (opaque to clients). */
+export function encodeContinuationToken(after: string): string {
+  return Buffer.from(after, 'utf8').toString('base64url');
+}
+
+export function decodeContinuationToken(token: string): string {
+  const bytes = Buffer.from(token, 'base64url');
+  const ok = /^[A-Za-z0-9_-]*$/.test(token) && bytes.toString('base64url') === token;
+  const s = ok ? percentDecodeUtf8(bytes) : undefined;
+  if (s === undefined) {
+    throw new OssError('InvalidArgument', {
+      message: 'The continuation token provided is incorrect.',
+      details: [
+        ['ArgumentName', 'continuation-token'],
+        ['ArgumentValue', token],
+      ],
+    });
+  }
+  return s;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+function percentDecodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+function listParams(c: RouteContext): ListParams {
+  return {
+    bucket: b(c),
+    prefix: c.query.get('prefix') ?? '',
+    delimiter: c.query.get('delimiter') ?? '',
+    maxKeys: maxKeys(c, 100),
+    encodingType: encodingType(c),
+  };
+}
+
+/** GetObject's `response-*` overrides (OSS GetObject request parameters). */
+export const RESPONSE_OVERRIDES: Readonly<Record<string, string>> = {
+  'response-content-type': 'Content-Type',
+  'response-content-language': 'Content-Language',
+  'response-expires': 'Expires',
+  'response-cache-control': 'Cache-Control',
+  'response-content-disposition': 'Content-Disposition',
+  'response-content-encoding': 'Content-Encoding',
+};
+
+function responseOverrides(c: RouteContext): ResponseOverrides {
+  let out: Record<string, string> | undefined;
+  for (const p of c.query.params) {
+    const h = RESPONSE_OVERRIDES[p.name];
+    if (h === undefined) continue;
+    // The decoded text travels as its UTF-8 octets (e.g. `filename="中文.txt"`).
+    const v = utf8AsLatin1(p.value);
+    if (!isValidHeaderValue(v)) {
+      throw new OssError('InvalidArgument', {
+        message: `The value of ${p.name} is not a valid header value.`,
+        details: [
+          ['ArgumentName', p.name],
+          ['ArgumentValue', p.value],
+        ],
+      });
+    }
+    out ??= {};
+    out[h] = v;
+  }
+  return out ?? NO_OVERRIDES;
+}
+const NO_OVERRIDES: ResponseOverrides = Object.freeze({});
+
+// ---------------------------------------------------------------------------------------------
+// Route table
+
+function notImplemented(c: RouteContext, operation: string, access: readonly AccessPair[], detail?: string): NotImplemented {
+  return {
+    name: 'NotImplemented',
+    operation,
+    bucket: c.bucket,
+    key: c.key,
+    access,
+    ...(detail === undefined ? {} : { detail }),
+  };
+}
+
+/** Versioning is not implemented: a request for a specific version is refused, not answered with the current one. */
+function versioned(c: RouteContext, operation: string, access: readonly AccessPair[]): NotImplemented | undefined {
+  const v = c.query.get('versionId');
+  return v !== undefined && v !== 'null' ? notImplemented(c, operation, access, 'versionId') : undefined;
+}
+
+function ni(
+  level: AddressLevel,
+  method: string,
+  sub: string | null,
+  operation: string,
+  access: (c: RouteContext) => readonly AccessPair[],
+  when?: (c: RouteContext) => boolean,
+): Route {
+  return { level, method, sub, operation, build: (c) => notImplemented(c, operation, access(c)), ...(when ? { when } : {}) };
+}
+
+const hasCopySource = (c: RouteContext): boolean => header(c.headers, 'x-oss-copy-source') !== undefined;
+
+const VERBS: Readonly<Record<string, string>> = { GET: 'Get', PUT: 'Put', DELETE: 'Delete' };
+/** Bucket configuration sub-resources Pail recognises but does not implement: Get/Put/Delete each. */
+const BUCKET_CONFIGS: readonly (readonly [sub: string, name: string])[] = [
+  ['versioning', 'BucketVersioning'],
+  ['cors', 'BucketCors'],
+  ['lifecycle', 'BucketLifecycle'],
+  ['logging', 'BucketLogging'],
+  ['website', 'BucketWebsite'],
+  ['referer', 'BucketReferer'],
+  ['policy', 'BucketPolicy'],
+  ['tagging', 'BucketTags'],
+  ['encryption', 'BucketEncryption'],
+  ['worm', 'BucketWorm'],
+  ['replication', 'BucketReplication'],
+  ['inventory', 'BucketInventory'],
+  ['requestPayment', 'BucketRequestPayment'],
+  ['transferAcceleration', 'BucketTransferAcceleration'],
+  ['cname', 'Cname'],
+  ['accessPoint', 'AccessPoint'],
+  ['publicAccessBlock', 'BucketPublicAccessBlock'],
+  ['resourceGroup', 'BucketResourceGroup'],
+  ['httpsConfig', 'BucketHttpsConfig'],
+  ['style', 'Style'],
+  ['qos', 'BucketQoSInfo'],
+];
+
+export const ROUTES: readonly Route[] = [
+  // --- service level -------------------------------------------------------------------------
+  {
+    level: 'service',
+    method: 'GET',
+    sub: null,
+    operation: 'ListBuckets',
+    build: (c) => ({
+      name: 'ListBuckets',
+      prefix: c.query.get('prefix') ?? '',
+      marker: c.query.get('marker') ?? '',
+      maxKeys: maxKeys(c, 100),
+      access: onService('oss:ListBuckets'),
+    }),
+  },
+  ni('service', 'GET', 'regions', 'DescribeRegions', () => onService('oss:DescribeRegions')),
+
+  // --- bucket level --------------------------------------------------------------------------
+  {
+    level: 'bucket',
+    method: 'GET',
+    sub: 'acl',
+    operation: 'GetBucketAcl',
+    build: (c) => ({ name: 'GetBucketAcl', bucket: b(c), access: onBucket(c, 'oss:GetBucketAcl') }),
+  },
+  {
+    level: 'bucket',
+    method: 'PUT',
+    sub: 'acl',
+    operation: 'PutBucketAcl',
+    build: (c) => ({ name: 'PutBucketAcl', bucket: b(c), acl: bucketAclHeader(c, true), access: onBucket(c, 'oss:PutBucketAcl') }),
+  },
+  {
+    level: 'bucket',
+    method: 'GET',
+    sub: 'location',
+    operation: 'GetBucketLocation',
+    build: (c) => ({ name: 'GetBucketLocation', bucket: b(c), access: onBucket(c, 'oss:GetBucketLocation') }),
+  },
+  {
+    level: 'bucket',
+    method: 'GET',
+    sub: 'bucketInfo',
+    operation: 'GetBucketInfo',
+    build: (c) => ({ name: 'GetBucketInfo', bucket: b(c), access: onBucket(c, 'oss:GetBucketInfo') }),
+  },
+  {
+    level: 'bucket',
+    method: 'GET',
+    sub: 'stat',
+    operation: 'GetBucketStat',
+    build: (c) => ({ name: 'GetBucketStat', bucket: b(c), access: onBucket(c, 'oss:GetBucketStat') }),
+  },
+  ni('bucket', 'GET', 'uploads', 'ListMultipartUploads', (c) => onBucket(c, 'oss:ListMultipartUploads')),
+  ni('bucket', 'POST', 'delete', 'DeleteMultipleObjects', (c) => onAllObjects(c, 'oss:DeleteObject')),
+  ni('bucket', 'GET', 'versions', 'ListObjectVersions', (c) => onBucket(c, 'oss:ListObjectVersions')),
+  ...BUCKET_CONFIGS.flatMap(([sub, name]) =>
+    ['GET', 'PUT', 'DELETE'].map((method) => ni('bucket', method, sub, VERBS[method] + name, (c) => onBucket(c, `oss:${VERBS[method]}${name}`))),
+  ),
+  {
+    level: 'bucket',
+    method: 'GET',
+    sub: null,
+    when: (c) => c.query.get('list-type') === '2',
+    operation: 'ListObjectsV2',
+    build: (c) => {
+      const token = c.query.get('continuation-token');
+      const continuationToken = token === undefined || token === '' ? null : token;
+      const startAfter = c.query.get('start-after') ?? '';
+      return {
+        name: 'ListObjectsV2',
+        ...listParams(c),
+        continuationToken,
+        startAfter,
+        after: continuationToken === null ? startAfter : decodeContinuationToken(continuationToken),
+        fetchOwner: c.query.get('fetch-owner') === 'true',
+        access: onBucket(c, 'oss:ListObjects'),
+      };
+    },
+  },
+  {
+    level: 'bucket',
+    method: 'GET',
+    sub: null,
+    operation: 'ListObjects',
+    build: (c) => ({ name: 'ListObjects', ...listParams(c), marker: c.query.get('marker') ?? '', access: onBucket(c, 'oss:ListObjects') }),
+  },
+  {
+    level: 'bucket',
+    method: 'HEAD',
+    sub: null,
+    operation: 'HeadBucket',
+    // Pail's choice: HEAD on a bucket needs what listing needs (as S3's HeadBucket does).
+    build: (c) => ({ name: 'HeadBucket', bucket: b(c), access: onBucket(c, 'oss:ListObjects') }),
+  },
+  {
+    level: 'bucket',
+    method: 'PUT',
+    sub: null,
+    operation: 'PutBucket',
+    build: (c) => ({ name: 'PutBucket', bucket: b(c), acl: bucketAclHeader(c, false), access: onBucket(c, 'oss:PutBucket') }),
+  },
+  {
+    level: 'bucket',
+    method: 'DELETE',
+    sub: null,
+    operation: 'DeleteBucket',
+    build: (c) => ({ name: 'DeleteBucket', bucket: b(c), access: onBucket(c, 'oss:DeleteBucket') }),
+  },
+  ni('bucket', 'POST', null, 'PostObject', (c) => onAllObjects(c, 'oss:PutObject')),
+  ni('bucket', 'OPTIONS', '*', 'OptionObject', () => []),
+
+  // --- object level --------------------------------------------------------------------------
+  {
+    level: 'object',
+    method: 'GET',
+    sub: 'acl',
+    operation: 'GetObjectAcl',
+    build: (c) => {
+      const access = onObject(c, 'oss:GetObjectAcl');
+      return versioned(c, 'GetObjectAcl', access) ?? { name: 'GetObjectAcl', bucket: b(c), key: c.key, access };
+    },
+  },
+  {
+    level: 'object',
+    method: 'PUT',
+    sub: 'acl',
+    operation: 'PutObjectAcl',
+    build: (c) => {
+      const access = onObject(c, 'oss:PutObjectAcl');
+      const acl = parseObjectAcl(header(c.headers, 'x-oss-object-acl'));
+      if (acl === undefined) throw new OssError('MissingArgument', { details: [['ArgumentName', 'x-oss-object-acl']] });
+      return versioned(c, 'PutObjectAcl', access) ?? { name: 'PutObjectAcl', bucket: b(c), key: c.key, acl, access };
+    },
+  },
+  {
+    level: 'object',
+    method: 'HEAD',
+    sub: 'objectMeta',
+    operation: 'GetObjectMeta',
+    build: (c) => {
+      const access = onObject(c, 'oss:GetObject');
+      return versioned(c, 'GetObjectMeta', access) ?? { name: 'GetObjectMeta', bucket: b(c), key: c.key, access };
+    },
+  },
+  ni('object', 'POST', 'uploads', 'InitiateMultipartUpload', (c) => onObject(c, 'oss:PutObject')),
+  ni(
+    'object',
+    'PUT',
+    'uploadId',
+    'UploadPartCopy',
+    (c) => [...copySourceAccess(c), ...onObject(c, 'oss:PutObject')],
+    (c) => c.query.has('partNumber') && hasCopySource(c),
+  ),
+  ni('object', 'PUT', 'uploadId', 'UploadPart', (c) => onObject(c, 'oss:PutObject'), (c) => c.query.has('partNumber')),
+  ni('object', 'POST', 'uploadId', 'CompleteMultipartUpload', (c) => onObject(c, 'oss:PutObject')),
+  ni('object', 'DELETE', 'uploadId', 'AbortMultipartUpload', (c) => onObject(c, 'oss:AbortMultipartUpload')),
+  ni('object', 'GET', 'uploadId', 'ListParts', (c) => onObject(c, 'oss:ListParts')),
+  ni('object', 'POST', 'append', 'AppendObject', (c) => onObject(c, 'oss:PutObject')),
+  ni('object', 'PUT', 'tagging', 'PutObjectTagging', (c) => onObject(c, 'oss:PutObjectTagging')),
+  ni('object', 'GET', 'tagging', 'GetObjectTagging', (c) => onObject(c, 'oss:GetObjectTagging')),
+  ni('object', 'DELETE', 'tagging', 'DeleteObjectTagging', (c) => onObject(c, 'oss:DeleteObjectTagging')),
+  ni('object', 'PUT', 'symlink', 'PutSymlink', (c) => onObject(c, 'oss:PutObject')),
+  ni('object', 'GET', 'symlink', 'GetSymlink', (c) => onObject(c, 'oss:GetObject')),
+  ni('object', 'POST', 'restore', 'RestoreObject', (c) => onObject(c, 'oss:RestoreObject')),
+  {
+    level: 'object',
+    method: 'GET',
+    sub: 'x-oss-process',
+    operation: 'GetObject',
+    build: (c) => notImplemented(c, 'GetObject', onObject(c, 'oss:GetObject'), 'x-oss-process'),
+  },
+  ni('object', 'POST', 'x-oss-process', 'ProcessObject', (c) => onObject(c, 'oss:PostProcessTask')),
+  ni('object', 'OPTIONS', '*', 'OptionObject', () => []),
+  ni('object', 'PUT', null, 'CopyObject', (c) => [...copySourceAccess(c), ...onObject(c, 'oss:PutObject')], hasCopySource),
+  {
+    level: 'object',
+    method: 'PUT',
+    sub: null,
+    operation: 'PutObject',
+    build: (c) => ({ name: 'PutObject', bucket: b(c), key: c.key, access: onObject(c, 'oss:PutObject') }),
+  },
+  {
+    level: 'object',
+    method: 'GET',
+    sub: null,
+    operation: 'GetObject',
+    build: (c) => {
+      const access = onObject(c, 'oss:GetObject');
+      return versioned(c, 'GetObject', access) ?? { name: 'GetObject', bucket: b(c), key: c.key, overrides: responseOverrides(c), access };
+    },
+  },
+  {
+    level: 'object',
+    method: 'HEAD',
+    sub: null,
+    operation: 'HeadObject',
+    build: (c) => {
+      const access = onObject(c, 'oss:GetObject');
+      return versioned(c, 'HeadObject', access) ?? { name: 'HeadObject', bucket: b(c), key: c.key, access };
+    },
+  },
+  {
+    level: 'object',
+    method: 'DELETE',
+    sub: null,
+    operation: 'DeleteObject',
+    build: (c) => {
+      const access = onObject(c, 'oss:DeleteObject');
+      return versioned(c, 'DeleteObject', access) ?? { name: 'DeleteObject', bucket: b(c), key: c.key, access };
+    },
+  },
+];
+
+/** The sub-resources that select a route, per level: any of them present means "not the plain operation". */
+const SELECTORS: Readonly<Record<AddressLevel, readonly string[]>> = (() => {
+  const out: Record<AddressLevel, Set<string>> = { service: new Set(), bucket: new Set(), object: new Set() };
+  for (const r of ROUTES) if (r.sub !== null && r.sub !== '*') out[r.level].add(r.sub);
+  return { service: [...out.service], bucket: [...out.bucket], object: [...out.object] };
+})();
+
+const ROUTES_BY_LEVEL: Readonly<Record<AddressLevel, readonly Route[]>> = {
+  service: ROUTES.filter((r) => r.level === 'service'),
+  bucket: ROUTES.filter((r) => r.level === 'bucket'),
+  object: ROUTES.filter((r) => r.level === 'object'),
+};
+
+/** Picks the route for a request and builds its operation; 405 MethodNotAllowed when none fits. */
+export function routeOperation(level: AddressLevel, c: RouteContext): Operation {
+  const plain = !SELECTORS[level].some((s) => c.query.has(s));
+  for (const r of ROUTES_BY_LEVEL[level]) {
+    if (r.method !== '*' && r.method !== c.method) continue;
+    if (r.sub === null ? !plain : r.sub !== '*' && !c.query.has(r.sub)) continue;
+    if (r.when && !r.when(c)) continue;
+    return r.build(c);
+  }
+  throw new OssError('MethodNotAllowed', { details: [['Method', c.method]] });
+}

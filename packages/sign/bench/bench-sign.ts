@@ -1,0 +1,235 @@
+/**
+ * Presigned URLs per second: @pail/sign vs ali-oss `signatureUrlV4` vs AWS SDK v3
+ * `getSignedUrl`, in one run. Every call signs a distinct key at a distinct time within one
+ * day, so only the per-day signing key can be reused. Warm-up, then the median of >= 5 rounds.
+ * Also: verifier throughput on the presigned-GET hot path, and browser bundle sizes.
+ *
+ *   npm run bench:sign [-- --quick]
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import OSS from 'ali-oss';
+import { build } from 'esbuild';
+import { presignUrl, presignUrlSync } from '../src/node.js';
+import type { QueryParam, VerifyRequest } from '../src/verify-api.js';
+import { decodeQuery, percentDecodePath, verifyRequest } from '../src/verify.js';
+
+const quick = process.argv.includes('--quick');
+const ROUNDS = quick ? 5 : 7;
+const ROUND_MS = quick ? 150 : 500;
+const WARMUP_MS = quick ? 150 : 600;
+
+const AK = 'LTAI5tBenchAccessKey';
+const SK = 'bench-secret-0123456789abcdef';
+const BUCKET = 'bench-bucket';
+const DAY = Date.UTC(2025, 5, 1);
+const KEYS = 50_000;
+const keys = Array.from({ length: KEYS }, (_, i) => `photos/2025/06/01/IMG_${i} (edit).jpg`);
+// Distinct seconds within one day, for call i.
+const at = (i: number): number => DAY + (i % 86_400) * 1000;
+
+type Op = (i: number) => unknown;
+
+interface Result {
+  name: string;
+  /** Wall-clock ops/s. */
+  median: number;
+  min: number;
+  max: number;
+  /** Ops per CPU-second of this process (user + system, all threads): robust to other load. */
+  cpu: number;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function measure(name: string, op: Op, inFlight = 1): Promise<Result> {
+  let i = 0;
+  const run = async (n: number): Promise<void> => {
+    if (inFlight === 1) {
+      for (let k = 0; k < n; k++) {
+        const r = op(i++);
+        if (r instanceof Promise) await r;
+      }
+      return;
+    }
+    for (let k = 0; k < n; k += inFlight) {
+      const batch: unknown[] = [];
+      for (let j = 0; j < inFlight && k + j < n; j++) batch.push(op(i++));
+      await Promise.all(batch);
+    }
+  };
+  // Warm-up doubles as calibration: size rounds to ~ROUND_MS.
+  let n = 0;
+  const w0 = performance.now();
+  while (performance.now() - w0 < WARMUP_MS) {
+    await run(100);
+    n += 100;
+  }
+  const perRound = Math.max(200, Math.round((n / (performance.now() - w0)) * ROUND_MS));
+  const rates: number[] = [];
+  const cpuRates: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await run(perRound);
+    const wall = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    rates.push(perRound / (wall / 1000));
+    cpuRates.push(perRound / ((c.user + c.system) / 1e6));
+  }
+  return { name, median: median(rates), min: Math.min(...rates), max: Math.max(...rates), cpu: median(cpuRates) };
+}
+
+/** ali-oss reads `new Date()`; a Date subclass with a settable "now" gives each call its own second. */
+function installClock(): { set(ms: number): void; restore(): void } {
+  const RealDate = Date;
+  let now = DAY;
+  class BenchDate extends RealDate {
+    constructor(...args: unknown[]) {
+      if (args.length === 0) super(now);
+      else super(...(args as [number]));
+    }
+    static override now(): number {
+      return now;
+    }
+  }
+  globalThis.Date = BenchDate as DateConstructor;
+  return {
+    set: (ms) => {
+      now = ms;
+    },
+    restore: () => {
+      globalThis.Date = RealDate;
+    },
+  };
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+async function main(): Promise<void> {
+  console.log(`# @pail/sign presign benchmark${quick ? ' (--quick)' : ''}`);
+  console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}`);
+  console.log(`${ROUNDS} rounds of ~${ROUND_MS} ms after ${WARMUP_MS} ms warm-up`);
+  console.log('columns: median wall-clock ops/s (min..max) | median ops per CPU-second | ratios vs ali-oss (wall, CPU)\n');
+
+  const credentials = { accessKeyId: AK, accessKeySecret: SK };
+  const aliClient = new OSS({ accessKeyId: AK, accessKeySecret: SK, bucket: BUCKET, region: 'oss-cn-hangzhou', authorizationV4: true });
+  const s3 = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: AK, secretAccessKey: SK } });
+
+  // Sanity: all three produce a URL for the same key before timing anything.
+  const sample = presignUrlSync({ bucket: BUCKET, key: keys[0]!, expires: 3600, region: 'cn-hangzhou', credentials, date: DAY });
+  if (!sample.url.includes('x-oss-signature=')) throw new Error('no signature');
+
+  const results: Result[] = [];
+  results.push(
+    await measure('@pail/sign presignUrlSync (node:crypto)', (i) =>
+      presignUrlSync({ bucket: BUCKET, key: keys[i % KEYS]!, expires: 3600, region: 'cn-hangzhou', credentials, date: at(i) }),
+    ),
+  );
+  results.push(
+    await measure('@pail/sign presignUrl (WebCrypto, sequential)', (i) =>
+      presignUrl({ bucket: BUCKET, key: keys[i % KEYS]!, expires: 3600, region: 'cn-hangzhou', credentials, date: at(i) }),
+    ),
+  );
+  results.push(
+    await measure(
+      '@pail/sign presignUrl (WebCrypto, 64 in flight)',
+      (i) => presignUrl({ bucket: BUCKET, key: keys[i % KEYS]!, expires: 3600, region: 'cn-hangzhou', credentials, date: at(i) }),
+      64,
+    ),
+  );
+  const clock = installClock();
+  try {
+    results.push(
+      await measure('ali-oss 6.23 signatureUrlV4', (i) => {
+        clock.set(at(i));
+        return aliClient.signatureUrlV4('GET', 3600, undefined, keys[i % KEYS]!);
+      }),
+    );
+  } finally {
+    clock.restore();
+  }
+  results.push(
+    await measure('AWS SDK v3 getSignedUrl (S3 SigV4)', (i) =>
+      getSignedUrl(s3, new GetObjectCommand({ Bucket: BUCKET, Key: keys[i % KEYS]! }), {
+        expiresIn: 3600,
+        signingDate: new Date(at(i)),
+      }),
+    ),
+  );
+
+  const ali = results.find((r) => r.name.startsWith('ali-oss'))!;
+  const width = Math.max(...results.map((r) => r.name.length));
+  for (const r of results) {
+    console.log(
+      `${r.name.padEnd(width)}  ${fmt(r.median).padStart(9)} ops/s (${fmt(r.min)}..${fmt(r.max)})` +
+        ` | ${fmt(r.cpu).padStart(9)} ops/cpu-s | ${(r.median / ali.median).toFixed(2)}x, ${(r.cpu / ali.cpu).toFixed(2)}x`,
+    );
+  }
+  const ours = results[0]!;
+  const wallRatio = ours.median / ali.median;
+  const cpuRatio = ours.cpu / ali.cpu;
+  console.log(
+    `\ngoal >= 5x ali-oss (presignUrlSync): ${Math.min(wallRatio, cpuRatio) >= 5 ? 'met' : 'NOT met'}` +
+      ` (${wallRatio.toFixed(1)}x wall-clock, ${cpuRatio.toFixed(1)}x per CPU-second)`,
+  );
+
+  // Verifier hot path (what the server runs per presigned GET).
+  const urls = Array.from({ length: 1000 }, (_, i) =>
+    presignUrlSync({ bucket: BUCKET, key: keys[i]!, expires: 3600, region: 'cn-hangzhou', credentials, date: DAY }).url,
+  );
+  const targets = urls.map((u) => u.slice(u.indexOf('/', 8)));
+  const requests: VerifyRequest[] = targets.map((t) => {
+    const q = t.indexOf('?');
+    return {
+      method: 'GET',
+      bucket: BUCKET,
+      key: (percentDecodePath(t.slice(0, q)) as string).slice(1),
+      query: decodeQuery(t.slice(q + 1)) as QueryParam[],
+      headers: { host: `${BUCKET}.oss-cn-hangzhou.aliyuncs.com`, 'user-agent': 'bench' },
+    };
+  });
+  const vopts = { now: DAY + 1000, region: 'cn-hangzhou', lookup: (id: string) => (id === AK ? { accessKeyId: AK, accessKeySecret: SK } : undefined) };
+  if (!verifyRequest(requests[0]!, vopts).ok) throw new Error('verify sanity check failed');
+  const v1 = await measure('verifyRequest (presigned GET, decoded)', (i) => verifyRequest(requests[i % 1000]!, vopts));
+  const v2 = await measure('decodeQuery + percentDecodePath + verifyRequest', (i) => {
+    const t = targets[i % 1000]!;
+    const q = t.indexOf('?');
+    const query = decodeQuery(t.slice(q + 1)) as QueryParam[];
+    const key = (percentDecodePath(t.slice(0, q)) as string).slice(BUCKET.length + 2);
+    return verifyRequest({ method: 'GET', bucket: BUCKET, key, query, headers: requests[0]!.headers }, vopts);
+  });
+  console.log('');
+  for (const r of [v1, v2]) {
+    console.log(`${r.name.padEnd(width)}  ${fmt(r.median).padStart(9)} ops/s (${fmt(r.min)}..${fmt(r.max)}) | ${fmt(r.cpu).padStart(9)} ops/cpu-s`);
+  }
+
+  // Bundle sizes.
+  const here = dirname(fileURLToPath(import.meta.url));
+  const bundle = await build({
+    entryPoints: [join(here, '../../src/index.ts')],
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    minify: true,
+    write: false,
+    logLevel: 'silent',
+  });
+  const ourCode = bundle.outputFiles[0]!.contents;
+  const aliDist = join(dirname(createRequire(import.meta.url).resolve('ali-oss/package.json')), 'dist/aliyun-oss-sdk.min.js');
+  const aliCode = readFileSync(aliDist);
+  const ourGz = gzipSync(ourCode).length;
+  const aliGz = gzipSync(aliCode).length;
+  console.log('\nbrowser bundle (minified + gzip):');
+  console.log(`  @pail/sign (esbuild, browser ESM):          ${fmt(ourCode.length).padStart(9)} B min  ${fmt(ourGz).padStart(7)} B gzip`);
+  console.log(`  ali-oss dist/aliyun-oss-sdk.min.js:         ${fmt(aliCode.length).padStart(9)} B min  ${fmt(aliGz).padStart(7)} B gzip`);
+  console.log(`  goal < 5 KB gzip: ${ourGz < 5120 ? 'met' : 'NOT met'} (${(aliGz / ourGz).toFixed(0)}x smaller than ali-oss)`);
+}
+
+await main();

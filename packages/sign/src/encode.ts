@@ -1,0 +1,122 @@
+/**
+ * Pure string helpers shared by the signers and the verifier: strict RFC 3986 encoding, input
+ * validation, date formats, hex/base64. Nothing beyond ES2022 (no Buffer, no btoa).
+ */
+
+/** Invalid input: every validation error of the signers is a TypeError or RangeError. */
+export const bad = (message: string, range?: boolean): never => {
+  throw new (range ? RangeError : TypeError)(message);
+};
+
+const LEFT_RAW = /[!'()*]/g;
+const PCT: Record<string, string> = { '!': '%21', "'": '%27', '(': '%28', ')': '%29', '*': '%2A' };
+const UNRESERVED = /^[\w.~-]*$/;
+const UNRESERVED_PATH = /^[\w.~/-]*$/;
+const BUCKET = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+
+/**
+ * `UriEncode` of oss-signature.md §1.1: percent-encode the UTF-8 bytes, keep only
+ * `A-Z a-z 0-9 - _ . ~` (and `/` when `keepSlash`), upper-case hex, space as `%20`.
+ * `encodeURIComponent` leaves `!'()*` raw, hence the second pass.
+ * @throws TypeError on lone surrogates (they have no UTF-8 form).
+ */
+export function uriEncode(s: string, keepSlash: boolean): string {
+  // Most names and values (x-oss-*, dates, numbers) need no encoding at all.
+  if ((keepSlash ? UNRESERVED_PATH : UNRESERVED).test(s)) return s;
+  let e = '';
+  try {
+    e = encodeURIComponent(s);
+  } catch {
+    bad('lone UTF-16 surrogate in ' + s);
+  }
+  e = e.replace(LEFT_RAW, (c) => PCT[c]!);
+  return keepSlash ? e.replaceAll('%2F', '/') : e;
+}
+
+/**
+ * Encode an object key (path form) and check it: 1..1023 UTF-8 bytes, any characters, never
+ * normalised (`a//b`, `../x` and `%41` are distinct keys — pitfalls 3, 4).
+ */
+export function encodeKey(key: string | undefined): string {
+  if (key === undefined) return '';
+  if (typeof key !== 'string') bad('key must be a string');
+  const e = uriEncode(key, true);
+  // Every %XX stands for one byte, every other character is one ASCII byte.
+  let bytes = e.length;
+  for (let i = e.indexOf('%'); i >= 0; i = e.indexOf('%', i + 3)) bytes -= 2;
+  if (bytes < 1 || bytes > 1023) bad(`key must be 1..1023 UTF-8 bytes, not ${bytes} (omit it for bucket-level requests)`, true);
+  return e;
+}
+
+/** OSS bucket naming rules: 3-63 chars of `a-z 0-9 -`, not starting or ending with `-`. */
+export function checkBucket(bucket: string): void {
+  if (!BUCKET.test(bucket)) {
+    bad(`bucket ${bucket} is not 3-63 of a-z 0-9 - (no leading or trailing -)`);
+  }
+}
+
+/** Resolve the injectable clock (`Date` or epoch ms) to epoch ms. */
+export function clock(date: Date | number | undefined): number {
+  const ms = date === undefined ? Date.now() : +date;
+  return ms >= 0 && ms < 253402300800000 ? ms : bad('date must be a valid time in 1970..9999');
+}
+
+let isoDay = -1;
+let isoDate = '';
+const two = (n: number): string => (n < 10 ? '0' : '') + n;
+
+/** `YYYYMMDD'T'HHMMSS'Z'` (ISO 8601 basic, UTC) — the V4 `x-oss-date` format (§2.4). */
+export function isoBasic(ms: number): string {
+  const day = Math.floor(ms / 864e5);
+  // The date part changes once a day; the time part is plain arithmetic.
+  if (day !== isoDay) {
+    isoDay = day;
+    isoDate = new Date(ms).toISOString().slice(0, 10).replaceAll('-', '');
+  }
+  const s = Math.floor(ms / 1000) % 86400;
+  return isoDate + 'T' + two(Math.floor(s / 3600)) + two(Math.floor(s / 60) % 60) + two(s % 60) + 'Z';
+}
+
+/** A whole number of seconds in 1..max (V4: 604800, §2.5, EC 0002-00000232). */
+export function checkExpires(expires: number, max: number): number {
+  return Number.isInteger(expires) && expires >= 1 && expires <= max
+    ? expires
+    : bad(`expires must be whole seconds in 1..${max}, not ${expires}`, true);
+}
+
+/** Trim HTTP optional whitespace (SP, HTAB) only — what an HTTP parser strips on the wire (§2.1.4). */
+export function trimOws(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9)) a++;
+  while (b > a && (s.charCodeAt(b - 1) === 32 || s.charCodeAt(b - 1) === 9)) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
+
+export function toHex(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += (b < 16 ? '0' : '') + b.toString(16);
+  return s;
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Standard base64 with padding (no `btoa`/`Buffer`: edge runtimes and the bundle test lack them). */
+export function toBase64(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
+    for (let j = 0; j < 4; j++) s += j * 6 < (bytes.length - i) * 8 ? B64[(n >> (18 - j * 6)) & 63] : '=';
+  }
+  return s;
+}
+
+/** Compare by UTF-8 bytes (CONTRIBUTING: never localeCompare): UTF-8 preserves code point order. */
+export function byUtf8(a: string, b: string): number {
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < x.length && i < y.length; i++) {
+    if (x[i] !== y[i]) return x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
+  }
+  return x.length - y.length;
+}
