@@ -44,6 +44,8 @@ interface AutocannonOptions {
   duration: number;
   pipelining?: number;
   timeout?: number;
+  /** ms; autocannon only checks for the end of the run at these ticks. */
+  sampleInt?: number;
   requests?: AutocannonRequest[];
 }
 interface AutocannonResult {
@@ -243,6 +245,8 @@ async function measure(
     duration,
     pipelining: 1,
     timeout: 60,
+    // The run ends at the first tick after `duration`: 100 ms ticks, not the default 1 s.
+    sampleInt: 100,
     requests: [
       {
         method: 'GET',

@@ -7,14 +7,15 @@ import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { presignUrlSync } from './sign-node.js';
+import type { Duplex } from 'node:stream';
+import { presignUrlSync } from '@pail/sign';
 import { loadOrCreateRootCredentials, type RootCredentials } from './auth/root-credentials.js';
 import { rootEntry, StaticAccessKeyStore } from './auth/keys.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import { normalizeConfig, type ServerConfig } from './config.js';
 import { type Core, createCore } from './core.js';
-import { createRequestHandler } from './http/adapter.js';
+import { createRequestHandler, handleClientError, handleConnect } from './http/adapter.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
 import { openStorage } from './storage/storage.js';
 import { StorageError, type Storage } from './storage/types.js';
@@ -85,14 +86,13 @@ function tune(server: Server): void {
   server.requestTimeout = 0;
 }
 
-function serverFor(server: Server, handler: ReturnType<typeof createRequestHandler>): Server {
+function serverFor(server: Server, handler: ReturnType<typeof createRequestHandler>, clock: Clock): Server {
   server.on('request', (req: IncomingMessage, res: ServerResponse) => handler(req, res, false));
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => handler(req, res, true));
-  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    // Malformed HTTP never reaches the core; answer 400 like Node would, without a stack.
-    if (socket.writable && err.code !== 'ECONNRESET') socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    else socket.destroy();
-  });
+  // Other expectations are ignored (RFC 9110 §10.1.1 allows it), not refused with a bare 417.
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => handler(req, res, false));
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => handleClientError(err, socket, () => clock.now()));
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => handleConnect(req, socket, () => clock.now()));
   tune(server);
   return server;
 }
@@ -137,7 +137,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
 
   let closing = false;
   const handler = createRequestHandler(core, { log, closing: () => closing });
-  const http = serverFor(createHttpServer(), handler);
+  const http = serverFor(createHttpServer(), handler, clock);
   let https: Server | undefined;
   const servers: Server[] = [http];
   let port: number;
@@ -146,7 +146,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     port = await listen(http, config.port, config.host);
     if (options.tlsPort !== undefined && options.tlsCert && options.tlsKey) {
       const [cert, key] = await Promise.all([readFile(options.tlsCert), readFile(options.tlsKey)]);
-      https = serverFor(createHttpsServer({ cert, key }) as unknown as Server, handler);
+      https = serverFor(createHttpsServer({ cert, key }) as unknown as Server, handler, clock);
       servers.push(https);
       tlsPort = await listen(https, options.tlsPort, config.host);
     }

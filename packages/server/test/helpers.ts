@@ -7,14 +7,21 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type { PresignedRequest, QueryInput, SignedRequest } from '@pail/sign';
+import {
+  type PresignedRequest,
+  presignUrlSync,
+  presignUrlV1Sync,
+  type QueryInput,
+  type SignedRequest,
+  signRequestSync,
+  signRequestV1Sync,
+} from '@pail/sign';
 import { rootEntry, StaticAccessKeyStore } from '../src/auth/keys.js';
 import { ManualClock } from '../src/clock.js';
 import { type Core, type CoreResponse, createCore } from '../src/core.js';
 import type { Logger } from '../src/log.js';
 import { openStorage } from '../src/storage/storage.js';
 import type { Storage } from '../src/storage/types.js';
-import { presignUrlSync, presignUrlV1Sync, signRequestSync, signRequestV1Sync } from '../src/sign-node.js';
 
 export const REGION = 'cn-hangzhou';
 export const HOST = 'localhost:9000';

@@ -8,13 +8,17 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import http from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { signRequestSync } from '@pail/sign';
 import { ROOT_CREDENTIALS_FILE } from '../src/auth/root-credentials.js';
+import { StaticAccessKeyStore } from '../src/auth/keys.js';
 import { resolveServerConfig } from '../src/config.js';
+import { createCore } from '../src/core.js';
 import { createLogger } from '../src/log.js';
+import { openStorage } from '../src/storage/storage.js';
 import { HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, type RunningServer, ensureExample, startServer } from '../src/server.js';
-import { signRequestSync } from '../src/sign-node.js';
 
 const quiet = createLogger({ level: 'silent' });
 
@@ -281,6 +285,38 @@ describe('startServer', () => {
     assert.equal((await request(server.port, { path: url2.slice(server.url.length) })).status, 200);
     const list = await request(server.port, signed(server, 'GET', 'examplebucket'));
     assert.equal(list.body.toString().split('<Key>').length - 1, 1);
+  });
+});
+
+describe('readiness', () => {
+  it('before storage is attached: /-/health 200, /-/ready 503, OSS requests 503; then ready', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'pail-ready-'));
+    const core = createCore({ region: 'cn-hangzhou', domains: ['localhost'], keys: new StaticAccessKeyStore() });
+    const call = async (target: string) => {
+      const r = await core.handle({ method: 'GET', rawTarget: target, headers: { host: 'localhost' }, body: Readable.from([]) });
+      r.done();
+      return r;
+    };
+    try {
+      assert.equal((await call('/-/health')).status, 200);
+      const notReady = await call('/-/ready');
+      assert.equal(notReady.status, 503);
+      assert.deepEqual(JSON.parse(String(notReady.body)), { status: 'starting' });
+      const early = await call('/bkt/key');
+      assert.equal(early.status, 503);
+      assert.match(String(early.body), /<Code>ServiceUnavailable<\/Code>/);
+      const storage = await openStorage({ dataDir });
+      await storage.recover();
+      core.setStorage(storage);
+      assert.equal(core.ready, true);
+      assert.equal((await call('/-/ready')).status, 200);
+      assert.equal((await call('/bkt/key')).status, 403, 'anonymous, now answered by the pipeline');
+      core.beginShutdown();
+      assert.equal((await call('/-/ready')).status, 503);
+    } finally {
+      await core.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -665,6 +665,18 @@ describe('Storage facade', () => {
     await storage.close();
   });
 
+  it('putObject: maxSize refuses while streaming, minSize before the commit, and neither leaves a blob', async () => {
+    const { storage } = await openHarness();
+    await rejectsWith(storage.putObject({ bucket: 'b', key: 'k', body: chunks('0123456789', 'a'), maxSize: 10 }), 'EntityTooLarge');
+    await rejectsWith(storage.putObject({ bucket: 'b', key: 'k', body: chunks('abc'), minSize: 4 }), 'EntityTooSmall');
+    await storage.drain();
+    assert.deepEqual(await listBlobs(storage.blobs), []);
+    assert.equal(await storage.metadata.getObject('b', 'k'), undefined);
+    await storage.putObject({ bucket: 'b', key: 'k', body: chunks('abcd'), minSize: 4, maxSize: 4 });
+    assert.deepEqual(await readObject(storage, 'k'), Buffer.from('abcd'));
+    await storage.close();
+  });
+
   it('symlink: a record without bytes naming its target; overwrite orphans the previous blob', async () => {
     const { storage, deleted } = await openHarness();
     const old = await storage.putObject({ bucket: 'b', key: 'link', body: chunks('was an object') });

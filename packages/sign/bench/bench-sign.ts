@@ -16,6 +16,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import OSS from 'ali-oss';
 import { build } from 'esbuild';
+import { presignUrl as presignUrlWeb } from '../src/index.js';
 import { presignUrl, presignUrlSync } from '../src/node.js';
 import type { QueryParam, VerifyRequest } from '../src/verify-api.js';
 import { decodeQuery, percentDecodePath, verifyRequest } from '../src/verify.js';
@@ -29,9 +30,9 @@ const AK = 'LTAI5tBenchAccessKey';
 const SK = 'bench-secret-0123456789abcdef';
 const BUCKET = 'bench-bucket';
 const DAY = Date.UTC(2025, 5, 1);
-const KEYS = 50_000;
-const keys = Array.from({ length: KEYS }, (_, i) => `photos/2025/06/01/IMG_${i} (edit).jpg`);
-// Distinct seconds within one day, for call i.
+// A distinct key for every call (built inside the timed loop, equally for every candidate),
+// and a distinct second of one day (x-oss-date has 1 s resolution, so 86,400 of them).
+const keyOf = (i: number): string => `photos/2025/06/01/IMG_${i} (edit).jpg`;
 const at = (i: number): number => DAY + (i % 86_400) * 1000;
 
 type Op = (i: number) => unknown;
@@ -123,24 +124,29 @@ async function main(): Promise<void> {
   const s3 = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: AK, secretAccessKey: SK } });
 
   // Sanity: all three produce a URL for the same key before timing anything.
-  const sample = presignUrlSync({ bucket: BUCKET, key: keys[0]!, expires: 3600, region: 'cn-hangzhou', credentials, date: DAY });
+  const sample = presignUrlSync({ bucket: BUCKET, key: keyOf(0), expires: 3600, region: 'cn-hangzhou', credentials, date: DAY });
   if (!sample.url.includes('x-oss-signature=')) throw new Error('no signature');
 
   const results: Result[] = [];
   results.push(
     await measure('@pail/sign presignUrlSync (node:crypto)', (i) =>
-      presignUrlSync({ bucket: BUCKET, key: keys[i % KEYS]!, expires: 3600, region: 'cn-hangzhou', credentials, date: at(i) }),
+      presignUrlSync({ bucket: BUCKET, key: keyOf(i), expires: 3600, region: 'cn-hangzhou', credentials, date: at(i) }),
     ),
   );
   results.push(
-    await measure('@pail/sign presignUrl (WebCrypto, sequential)', (i) =>
-      presignUrl({ bucket: BUCKET, key: keys[i % KEYS]!, expires: 3600, region: 'cn-hangzhou', credentials, date: at(i) }),
+    await measure('@pail/sign presignUrl (Node entry, async)', (i) =>
+      presignUrl({ bucket: BUCKET, key: keyOf(i), expires: 3600, region: 'cn-hangzhou', credentials, date: at(i) }),
+    ),
+  );
+  results.push(
+    await measure('@pail/sign presignUrl (universal entry: WebCrypto)', (i) =>
+      presignUrlWeb({ bucket: BUCKET, key: keyOf(i), expires: 3600, region: 'cn-hangzhou', credentials, date: at(i) }),
     ),
   );
   results.push(
     await measure(
       '@pail/sign presignUrl (WebCrypto, 64 in flight)',
-      (i) => presignUrl({ bucket: BUCKET, key: keys[i % KEYS]!, expires: 3600, region: 'cn-hangzhou', credentials, date: at(i) }),
+      (i) => presignUrlWeb({ bucket: BUCKET, key: keyOf(i), expires: 3600, region: 'cn-hangzhou', credentials, date: at(i) }),
       64,
     ),
   );
@@ -149,7 +155,7 @@ async function main(): Promise<void> {
     results.push(
       await measure('ali-oss 6.23 signatureUrlV4', (i) => {
         clock.set(at(i));
-        return aliClient.signatureUrlV4('GET', 3600, undefined, keys[i % KEYS]!);
+        return aliClient.signatureUrlV4('GET', 3600, undefined, keyOf(i));
       }),
     );
   } finally {
@@ -157,7 +163,7 @@ async function main(): Promise<void> {
   }
   results.push(
     await measure('AWS SDK v3 getSignedUrl (S3 SigV4)', (i) =>
-      getSignedUrl(s3, new GetObjectCommand({ Bucket: BUCKET, Key: keys[i % KEYS]! }), {
+      getSignedUrl(s3, new GetObjectCommand({ Bucket: BUCKET, Key: keyOf(i) }), {
         expiresIn: 3600,
         signingDate: new Date(at(i)),
       }),
@@ -182,7 +188,7 @@ async function main(): Promise<void> {
 
   // Verifier hot path (what the server runs per presigned GET).
   const urls = Array.from({ length: 1000 }, (_, i) =>
-    presignUrlSync({ bucket: BUCKET, key: keys[i]!, expires: 3600, region: 'cn-hangzhou', credentials, date: DAY }).url,
+    presignUrlSync({ bucket: BUCKET, key: keyOf(i), expires: 3600, region: 'cn-hangzhou', credentials, date: DAY }).url,
   );
   const targets = urls.map((u) => u.slice(u.indexOf('/', 8)));
   const requests: VerifyRequest[] = targets.map((t) => {

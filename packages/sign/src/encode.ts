@@ -8,29 +8,45 @@ export const bad = (message: string, range?: boolean): never => {
   throw new (range ? RangeError : TypeError)(message);
 };
 
-const LEFT_RAW = /[!'()*]/g;
-const PCT: Record<string, string> = { '!': '%21', "'": '%27', '(': '%28', ')': '%29', '*': '%2A' };
-const UNRESERVED = /^[\w.~-]*$/;
-const UNRESERVED_PATH = /^[\w.~/-]*$/;
+const OWS = /^[ \t]+|[ \t]+$/g;
 const BUCKET = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+
+// %XX for every ASCII byte; '' marks the unreserved ones, which stay as they are.
+const ASCII = Array.from({ length: 128 }, (_, c) =>
+  /[\w.~-]/.test(String.fromCharCode(c)) ? '' : '%' + (c < 16 ? '0' : '') + c.toString(16).toUpperCase(),
+);
 
 /**
  * `UriEncode` of oss-signature.md §1.1: percent-encode the UTF-8 bytes, keep only
  * `A-Z a-z 0-9 - _ . ~` (and `/` when `keepSlash`), upper-case hex, space as `%20`.
- * `encodeURIComponent` leaves `!'()*` raw, hence the second pass.
+ * (`encodeURIComponent` alone would leave `!'()*` raw.) One pass; non-ASCII runs go through
+ * `encodeURIComponent`, which also rejects lone surrogates.
  * @throws TypeError on lone surrogates (they have no UTF-8 form).
  */
 export function uriEncode(s: string, keepSlash: boolean): string {
-  // Most names and values (x-oss-*, dates, numbers) need no encoding at all.
-  if ((keepSlash ? UNRESERVED_PATH : UNRESERVED).test(s)) return s;
-  let e = '';
-  try {
-    e = encodeURIComponent(s);
-  } catch {
-    bad('lone UTF-16 surrogate in ' + s);
+  let out = '';
+  let done = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 128) {
+      if (ASCII[c] && !(keepSlash && c === 47)) {
+        out += s.slice(done, i) + ASCII[c];
+        done = i + 1;
+      }
+      continue;
+    }
+    let j = i + 1;
+    while (s.charCodeAt(j) > 127) j++;
+    try {
+      out += s.slice(done, i) + encodeURIComponent(s.slice(i, j));
+    } catch {
+      bad('lone UTF-16 surrogate in ' + s);
+    }
+    done = j;
+    i = j - 1;
   }
-  e = e.replace(LEFT_RAW, (c) => PCT[c]!);
-  return keepSlash ? e.replaceAll('%2F', '/') : e;
+  // Most names and values (x-oss-*, dates, numbers) need no encoding: no copy then.
+  return done ? out + s.slice(done) : s;
 }
 
 /**
@@ -44,37 +60,38 @@ export function encodeKey(key: string | undefined): string {
   // Every %XX stands for one byte, every other character is one ASCII byte.
   let bytes = e.length;
   for (let i = e.indexOf('%'); i >= 0; i = e.indexOf('%', i + 3)) bytes -= 2;
-  if (bytes < 1 || bytes > 1023) bad(`key must be 1..1023 UTF-8 bytes, not ${bytes} (omit it for bucket-level requests)`, true);
+  if (bytes < 1 || bytes > 1023) bad(`key must be 1..1023 UTF-8 bytes, not ${bytes}`, true);
   return e;
 }
 
 /** OSS bucket naming rules: 3-63 chars of `a-z 0-9 -`, not starting or ending with `-`. */
 export function checkBucket(bucket: string): void {
   if (!BUCKET.test(bucket)) {
-    bad(`bucket ${bucket} is not 3-63 of a-z 0-9 - (no leading or trailing -)`);
+    bad(`invalid bucket name ${bucket}`);
   }
 }
 
 /** Resolve the injectable clock (`Date` or epoch ms) to epoch ms. */
 export function clock(date: Date | number | undefined): number {
   const ms = date === undefined ? Date.now() : +date;
-  return ms >= 0 && ms < 253402300800000 ? ms : bad('date must be a valid time in 1970..9999');
+  return ms >= 0 && ms < 253402300800000 ? ms : bad('invalid date');
 }
 
 let isoDay = -1;
 let isoDate = '';
-const two = (n: number): string => (n < 10 ? '0' : '') + n;
 
-/** `YYYYMMDD'T'HHMMSS'Z'` (ISO 8601 basic, UTC) — the V4 `x-oss-date` format (§2.4). */
+/**
+ * `YYYYMMDD'T'HHMMSS'Z'` (ISO 8601 basic, UTC) — the V4 `x-oss-date` format (§2.4). The date
+ * part is formatted once a day; the time part is arithmetic (this runs on every signature).
+ */
 export function isoBasic(ms: number): string {
-  const day = Math.floor(ms / 864e5);
-  // The date part changes once a day; the time part is plain arithmetic.
+  const day = (ms / 864e5) | 0;
   if (day !== isoDay) {
     isoDay = day;
-    isoDate = new Date(ms).toISOString().slice(0, 10).replaceAll('-', '');
+    isoDate = new Date(day * 864e5).toISOString().slice(0, 10).replaceAll('-', '');
   }
   const s = Math.floor(ms / 1000) % 86400;
-  return isoDate + 'T' + two(Math.floor(s / 3600)) + two(Math.floor(s / 60) % 60) + two(s % 60) + 'Z';
+  return isoDate + 'T' + String(1e6 + ((s / 3600) | 0) * 1e4 + (((s / 60) | 0) % 60) * 100 + (s % 60)).slice(1) + 'Z';
 }
 
 /** A whole number of seconds in 1..max (V4: 604800, §2.5, EC 0002-00000232). */
@@ -85,13 +102,7 @@ export function checkExpires(expires: number, max: number): number {
 }
 
 /** Trim HTTP optional whitespace (SP, HTAB) only — what an HTTP parser strips on the wire (§2.1.4). */
-export function trimOws(s: string): string {
-  let a = 0;
-  let b = s.length;
-  while (a < b && (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9)) a++;
-  while (b > a && (s.charCodeAt(b - 1) === 32 || s.charCodeAt(b - 1) === 9)) b--;
-  return a === 0 && b === s.length ? s : s.slice(a, b);
-}
+export const trimOws = (s: string): string => s.replace(OWS, '');
 
 export function toHex(bytes: Uint8Array): string {
   let s = '';

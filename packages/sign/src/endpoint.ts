@@ -23,19 +23,20 @@ const ALIYUN_HOST = /^(?:[^.]+\.)?oss-([a-z0-9-]+?)(?:-internal)?\.aliyuncs\.com
 const REGION = /^[a-z0-9][a-z0-9-]*$/;
 
 // One-entry memo: a signer usually talks to one endpoint, and this runs on every presign.
-let memoKey = '';
+let memoEndpoint = '';
+let memoSecure: boolean | undefined;
 let memo: Endpoint | undefined;
 
 function parseEndpoint(endpoint: string, secure: boolean | undefined): Endpoint {
-  const id = secure + endpoint;
-  if (memo && id === memoKey) return memo;
+  if (memo && endpoint === memoEndpoint && secure === memoSecure) return memo;
   const m = ENDPOINT.exec(String(endpoint).trim().toLowerCase());
   if (!m || +(m[3] ?? 0) > 65535) return bad(`endpoint ${endpoint} is not [http[s]://]host[:port]`);
   const protocol = m[1] ? (`${m[1]}:` as Endpoint['protocol']) : secure === false ? 'http:' : 'https:';
   const hostname = m[2]!;
   let port = m[3] ? +m[3] : undefined;
   if (port === (protocol === 'https:' ? 443 : 80)) port = undefined;
-  memoKey = id;
+  memoEndpoint = endpoint;
+  memoSecure = secure;
   memo = { protocol, hostname, port, host: port ? `${hostname}:${port}` : hostname, ip: IP.test(hostname) };
   return memo;
 }
@@ -90,10 +91,10 @@ export interface TargetInput extends EndpointOptions {
  * `pathStyle` (implied for IP endpoints, as Go SDK v2 does) puts the bucket in the path; `cname`
  * means the endpoint host is bound to the bucket. The signature always covers `/bucket/key`
  * whatever the addressing (§1.3). `encodedKey` comes from `encodeKey`, computed once by the
- * caller because the canonical URI needs it too.
+ * caller because the canonical URI needs it too; `bareRegion`, when given, is already resolved.
  */
-export function buildTarget(o: TargetInput, encodedKey: string, encodedQuery: string, region = o.region): RequestTarget {
-  const ep = parseEndpoint(o.endpoint ?? `oss-${resolveRegion(region)}.aliyuncs.com`, o.secure);
+export function buildTarget(o: TargetInput, encodedKey: string, encodedQuery: string, bareRegion?: string): RequestTarget {
+  const ep = parseEndpoint(o.endpoint ?? `oss-${bareRegion ?? resolveRegion(o.region)}.aliyuncs.com`, o.secure);
   const b = o.cname ? undefined : o.bucket;
   const inPath = b !== undefined && (o.pathStyle || ep.ip);
   const sub = b !== undefined && !inPath ? b + '.' : '';

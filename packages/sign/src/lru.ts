@@ -7,28 +7,20 @@ export class Lru<V> {
   private readonly map = new Map<string, V>();
   constructor(private readonly max: number) {}
 
-  private last: string | undefined;
-
   get(k: string): V | undefined {
     const v = this.map.get(k);
-    if (v !== undefined && k !== this.last) {
-      // Re-insert so the entry becomes the most recently used (skipped when it already is).
-      this.map.delete(k);
-      this.map.set(k, v);
-      this.last = k;
-    }
+    if (v !== undefined) this.set(k, v);
     return v;
   }
 
   set(k: string, v: V): void {
+    // Re-insertion makes the entry the most recently used.
     this.map.delete(k);
     this.map.set(k, v);
-    this.last = k;
     if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string);
   }
 
   delete(k: string): void {
     this.map.delete(k);
-    this.last = undefined;
   }
 }

@@ -48,10 +48,10 @@ const UNSIGNED = 'UNSIGNED-PAYLOAD';
 const TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 const CTL = /[\r\n\0]/;
 const METHOD = /^[A-Z]+$/;
-const V4_OWNED = new Set(
-  'x-oss-signature x-oss-credential x-oss-date x-oss-expires x-oss-signature-version x-oss-additional-headers x-oss-security-token'.split(' '),
-);
-const V1_OWNED = new Set(['OSSAccessKeyId', 'Expires', 'Signature', 'security-token']);
+// Query names a presigner sets itself, V4 and V1 alike: a URL carrying the other scheme's
+// authentication names would be ambiguous to a verifier (§2.6 step 1).
+const OWNED =
+  /^(x-oss-(signature(-version)?|credential|date|expires|additional-headers|security-token)|OSSAccessKeyId|Expires|Signature|security-token)$/;
 const UPPER = /[A-Z]/g;
 
 /** Everything a request-level planner reads: a presign options object, or request + options. */
@@ -73,7 +73,7 @@ function checkCredentials(c: Credentials): Credentials {
   // Pitfall 22: stray whitespace in copied keys is the classic silent mismatch; refuse it.
   for (const v of [c?.accessKeyId, c?.accessKeySecret, c?.securityToken ?? 'x']) {
     if (typeof v !== 'string' || !v || trimOws(v) !== v || c.accessKeyId.includes('/')) {
-      bad("credentials: non-empty strings without surrounding whitespace, no '/' in accessKeyId");
+      bad("credentials: empty, padded, or '/' in accessKeyId");
     }
   }
   return c;
@@ -86,7 +86,7 @@ function readHeaders(input: HeaderInput | undefined): Headers {
     if (v === undefined) continue;
     const lower = name.toLowerCase();
     const value = String(v);
-    if (!TOKEN.test(lower) || h.has(lower) || CTL.test(value)) bad(`invalid, duplicate or multi-line header ${name}`);
+    if (!TOKEN.test(lower) || h.has(lower) || CTL.test(value)) bad(`invalid or duplicate header ${name}`);
     h.set(lower, [name, value]);
   }
   return h;
@@ -110,10 +110,10 @@ function userQuery(o: Input): Pair[] {
 }
 
 /** A user parameter given twice, or one the signer sets itself (`x-oss-signature`, `Expires`…), is an error. */
-function unique(pairs: readonly Pair[], owned: ReadonlySet<string>): void {
+function unique(pairs: readonly Pair[]): void {
   for (let i = 0; i < pairs.length; i++) {
     const k = pairs[i]![0];
-    if (owned.has(k) || pairs.findIndex((p) => p[0] === k) < i) bad(`query parameter ${k} is given twice or set by the signer`);
+    if (OWNED.test(k) || pairs.findIndex((p) => p[0] === k) < i) bad(`query parameter ${k} is duplicate or reserved`);
   }
 }
 
@@ -186,7 +186,7 @@ function planV4(o: Input, credentials: Credentials, expires: number): SignPlan<O
   const signed = signHeadersV4(h, o.additionalHeaders, () => buildTarget(o, '', '', region).host);
   const encoded = encodePairs(pairs);
   if (expires) {
-    unique(pairs, V4_OWNED);
+    unique(pairs);
     // Signer-owned names and values need no encoding, except the access key and the token.
     if (signed.additional) encoded.push(['x-oss-additional-headers', uriEncode(signed.additional, false)]);
     encoded.push(
@@ -221,31 +221,19 @@ function planV4(o: Input, credentials: Credentials, expires: number): SignPlan<O
     canonicalRequest,
     head: V4 + '\n' + date + '\n' + scope + '\n',
     finish(signature, stringToSign) {
-      const q = urlQuery(encoded);
-      if (expires) {
-        return {
-          url: buildTarget(o, encodedKey, q + '&x-oss-signature=' + signature, region).url,
-          method,
-          headers: signed.sent,
-          expiresAt: new Date((Math.floor(now / 1000) + expires) * 1000),
-          signedHeaders: signed.names,
-          canonicalRequest,
-          stringToSign,
-        } as Out;
-      }
       const authorization = `${V4} Credential=${accessKeyId}/${scope}${signed.additional ? ',AdditionalHeaders=' + signed.additional : ''},Signature=${signature}`;
-      const t = buildTarget(o, encodedKey, q, region);
+      const t = buildTarget(o, encodedKey, urlQuery(encoded) + (expires ? '&x-oss-signature=' + signature : ''), region);
       return {
         url: t.url,
         method,
-        headers: allHeaders(h, authorization),
-        authorization,
-        signature,
-        target: t,
+        headers: expires ? signed.sent : allHeaders(h, authorization),
         signedHeaders: signed.names,
         canonicalRequest,
         stringToSign,
-      };
+        ...(expires
+          ? { expiresAt: new Date((Math.floor(now / 1000) + expires) * 1000) }
+          : { authorization, signature, target: t }),
+      } as Out;
     },
   };
 }
@@ -259,7 +247,7 @@ function planV4(o: Input, credentials: Credentials, expires: number): SignPlan<O
 function planV1(o: Input, credentials: Credentials, expires: number): SignPlan<Out> {
   const { now, method, encodedKey, accessKeyId, accessKeySecret, securityToken, h } = common(o, credentials);
   const pairs = expires ? userQuery(o) : queryPairs(o.query);
-  if (expires) unique(pairs, V1_OWNED);
+  if (expires) unique(pairs);
   const addressed = o.endpoint !== undefined || o.region !== undefined;
   let dateLine: string;
   if (expires) {
@@ -301,12 +289,15 @@ function planV1(o: Input, credentials: Credentials, expires: number): SignPlan<O
         ['Signature', signature],
       ];
       const t = addressed ? buildTarget(o, encodedKey, urlQuery(encodePairs(expires ? [...pairs, ...auth] : pairs))) : undefined;
-      const out = { method, signedHeaders: names, canonicalRequest: '', stringToSign, url: t?.url };
-      return (
-        expires
-          ? { ...out, headers: sent, expiresAt: new Date(+dateLine * 1000) }
-          : { ...out, headers: allHeaders(h, authorization), authorization, signature, target: t }
-      ) as Out;
+      return {
+        url: t?.url,
+        method,
+        headers: expires ? sent : allHeaders(h, authorization),
+        signedHeaders: names,
+        canonicalRequest: '',
+        stringToSign,
+        ...(expires ? { expiresAt: new Date(+dateLine * 1000) } : { authorization, signature, target: t }),
+      } as Out;
     },
   };
 }
@@ -341,13 +332,12 @@ export function planPostPolicyV4(o: PostPolicyV4Options): SignPlan<PostPolicyV4F
   } as const;
   let policy = o.policy;
   if (typeof policy !== 'string') {
-    // OSS requires the signing fields as policy conditions (x-oss-date must equal the form's).
+    // OSS requires the signing fields as policy conditions (x-oss-date must equal the form's);
+    // a repeated equal condition is harmless.
     const conditions = [...((policy['conditions'] as unknown[] | undefined) ?? [])];
-    for (const [k, v] of Object.entries(fields)) {
-      if (!conditions.some((c) => c && typeof c === 'object' && k in c)) conditions.push({ [k]: v });
-    }
+    for (const [k, v] of Object.entries(fields)) conditions.push({ [k]: v });
     policy = toBase64(new TextEncoder().encode(JSON.stringify({ ...policy, conditions })));
-  } else if (!/^[A-Za-z0-9+/]+=*$/.test(policy)) bad('policy must be an object or a base64 string');
+  }
   return {
     v4: true,
     secret: accessKeySecret,

@@ -153,7 +153,7 @@ export interface PostPolicyV4Options {
   /**
    * The policy: an object (serialised with `JSON.stringify`; the `x-oss-signature-version`,
    * `x-oss-credential`, `x-oss-date` and `x-oss-security-token` conditions OSS requires are
-   * appended when missing) or an already base64-encoded policy string (signed as is).
+   * appended) or an already base64-encoded policy string (signed as is).
    */
   readonly policy: PostPolicy | string;
   readonly credentials: Credentials;

@@ -7,8 +7,8 @@
  * a canonical request is either ASCII (encoded URI/query, names) or one char per wire octet, and
  * hashing with `'latin1'` hashes exactly the bytes that travelled (oss-signature.md §2.1.4).
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { deriveSigningKey } from './crypto-node.js';
+import { createHash, createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
+import { deriveSigningKey, sha256Hex } from './crypto-node.js';
 import { byUtf8, trimOws, uriEncode } from './encode.js';
 import { Lru } from './lru.js';
 import { isV1Subresource, SUBRESOURCES } from './subresources.js';
@@ -50,7 +50,8 @@ const DIGITS = /^\d+$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 /** Signing keys, filled only after the access key, date and region checks passed. */
-const signingKeys = new Lru<Buffer>(1024);
+const signingKeys = new Lru<KeyObject>(1024);
+let lastKey: [AccessKeyRecord, string, string, KeyObject] | undefined;
 
 // ---------------------------------------------------------------------------------------------
 // Query scan: one pass finds the authentication parameters.
@@ -83,9 +84,11 @@ const AUTH_PARAMS = new Map<string, number>([
 const V4_REQUIRED = ['x-oss-signature-version', 'x-oss-credential', 'x-oss-date', 'x-oss-expires', 'x-oss-signature'];
 const V4_REQUIRED_AT = [P_VERSION, P_CREDENTIAL, P_DATE, P_EXPIRES, P_SIGNATURE];
 
-function scanQuery(q: readonly QueryParam[]): Int16Array {
-  const at = new Int16Array(11).fill(-1);
-  for (let i = 0; i < q.length && i < 0x7fff; i++) {
+type At = number[];
+
+function scanQuery(q: readonly QueryParam[]): At {
+  const at = [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1];
+  for (let i = 0; i < q.length; i++) {
     const p = AUTH_PARAMS.get(q[i]!.name);
     if (p !== undefined && at[p] === -1) at[p] = i;
   }
@@ -150,7 +153,7 @@ function parseIsoBasic(s: string): number {
   return day + ((h * 60 + mi) * 60 + se) * 1000;
 }
 
-/** V1 date line: RFC 1123 (what ali-oss sends), else anything `Date.parse` reads, else ISO basic. */
+/** V1 date line: ISO 8601 basic, else anything `Date.parse` reads (RFC 1123, what ali-oss sends, included). */
 function parseHttpDate(s: string): number {
   const iso = parseIsoBasic(s);
   if (!Number.isNaN(iso)) return iso;
@@ -245,15 +248,16 @@ interface Credential {
   product: string;
 }
 
-/** `AK/YYYYMMDD/region/product/aliyun_v4_request`. */
+/** `AK/YYYYMMDD/region/product/aliyun_v4_request` (the day's calendar validity is checked by the caller). */
 function parseCredential(s: string): Credential | undefined {
-  const p = s.split('/');
-  if (p.length !== 5 || p[4] !== TERMINATOR) return undefined;
-  const [accessKeyId, day, region, product] = p as [string, string, string, string];
-  if (accessKeyId === '' || region === '' || product === '' || day.length !== 8 || Number.isNaN(parseDay(day))) {
-    return undefined;
-  }
-  return { accessKeyId, day, region, product };
+  const a = s.indexOf('/');
+  const b = a + 9;
+  const c = s.indexOf('/', b + 1);
+  const d = s.indexOf('/', c + 1);
+  if (a < 1 || s[b] !== '/' || c < 0 || d < 0 || s.slice(d + 1) !== TERMINATOR || c === b + 1 || d === c + 1) return undefined;
+  const day = s.slice(a + 1, b);
+  if (!DIGITS.test(day)) return undefined;
+  return { accessKeyId: s.slice(0, a), day, region: s.slice(b + 1, c), product: s.slice(c + 1, d) };
 }
 
 /** §2.1.5 / EC 0002-00000209/210: lower-case token names, sorted, unique, no empty element. */
@@ -295,13 +299,18 @@ function canonicalQuery(q: readonly QueryParam[], skip: number, form: 'spec' | '
 
 const collator = new Intl.Collator();
 
-function signingKey(rec: AccessKeyRecord, day: string, region: string): Buffer {
+function signingKey(rec: AccessKeyRecord, day: string, region: string): KeyObject {
+  const l = lastKey;
+  if (l && l[1] === day && l[2] === region && l[0].accessKeyId === rec.accessKeyId && l[0].accessKeySecret === rec.accessKeySecret) {
+    return l[3];
+  }
   const id = rec.accessKeyId + '\n' + day + '\n' + region + '\n' + rec.accessKeySecret;
   let k = signingKeys.get(id);
   if (k === undefined) {
-    k = deriveSigningKey(rec.accessKeySecret, day, region);
+    k = createSecretKey(deriveSigningKey(rec.accessKeySecret, day, region));
     signingKeys.set(id, k);
   }
+  lastKey = [rec, day, region, k];
   return k;
 }
 
@@ -322,7 +331,7 @@ function checkToken(
   return undefined;
 }
 
-function verifyV4(req: VerifyRequest, opts: VerifyOptions, scheme: AuthScheme, at: Int16Array): VerifyResult {
+function verifyV4(req: VerifyRequest, opts: VerifyOptions, scheme: AuthScheme, at: At): VerifyResult {
   const q = req.query;
   const h = req.headers;
   const presign = scheme === 'v4-query';
@@ -388,9 +397,14 @@ function verifyV4(req: VerifyRequest, opts: VerifyOptions, scheme: AuthScheme, a
     });
   }
   if (!dateText.startsWith(cred.day)) {
-    return fail(scheme, 'CredentialDateMismatch', 'The date in the credential does not match x-oss-date.', {
-      accessKeyId: cred.accessKeyId,
-    });
+    // x-oss-date's day is a valid date; a credential day that is not one is malformed.
+    return Number.isNaN(parseDay(cred.day))
+      ? fail(scheme, 'InvalidCredential', 'Invalid credential: the date is not a valid YYYYMMDD.', {
+          parameter: presign ? 'x-oss-credential' : 'Credential',
+        })
+      : fail(scheme, 'CredentialDateMismatch', 'The date in the credential does not match x-oss-date.', {
+          accessKeyId: cred.accessKeyId,
+        });
   }
   if (cred.region !== opts.region) {
     return fail(scheme, 'InvalidRegion', 'The signing region in credential is invalid.', { accessKeyId: cred.accessKeyId });
@@ -479,15 +493,19 @@ function verifyV4(req: VerifyRequest, opts: VerifyOptions, scheme: AuthScheme, a
   const key = signingKey(rec, cred.day, cred.region);
   const provided = decodeHex(signature, 32);
 
+  // Only header values can be non-ASCII; for pure ASCII, UTF-8 = latin1 and one-shot hashing is fine.
+  const ascii = !NON_ASCII.test(headers);
+  const hashHex = (cr: string): string => (ascii ? sha256Hex(cr) : createHash('sha256').update(cr, 'latin1').digest('hex'));
+
   const specQuery = canonicalQuery(q, skip, 'spec');
   const specRequest = head + specQuery + tail;
-  const specSts = stsHead + createHash('sha256').update(specRequest, 'latin1').digest('hex');
+  const specSts = stsHead + hashHex(specRequest);
   if (safeEqual(createHmac('sha256', key).update(specSts).digest(), provided)) {
     return { ok: true, scheme, accessKeyId: rec.accessKeyId, securityToken: rec.securityToken, form: 'spec', expiresAt };
   }
   const aliQuery = canonicalQuery(q, skip, 'ali-oss');
   if (aliQuery !== specQuery) {
-    const aliSts = stsHead + createHash('sha256').update(head + aliQuery + tail, 'latin1').digest('hex');
+    const aliSts = stsHead + hashHex(head + aliQuery + tail);
     if (safeEqual(createHmac('sha256', key).update(aliSts).digest(), provided)) {
       return { ok: true, scheme, accessKeyId: rec.accessKeyId, securityToken: rec.securityToken, form: 'ali-oss', expiresAt };
     }
@@ -502,7 +520,7 @@ function verifyV4(req: VerifyRequest, opts: VerifyOptions, scheme: AuthScheme, a
 // ---------------------------------------------------------------------------------------------
 // V1
 
-function verifyV1(req: VerifyRequest, opts: VerifyOptions, scheme: AuthScheme, at: Int16Array): VerifyResult {
+function verifyV1(req: VerifyRequest, opts: VerifyOptions, scheme: AuthScheme, at: At): VerifyResult {
   const q = req.query;
   const h = req.headers;
   const presign = scheme === 'v1-query';
@@ -707,7 +725,9 @@ export function verifyPostPolicyV4(
   const time = parseIsoBasic(date);
   if (Number.isNaN(time)) return postFail('InvalidDate', 'Invalid x-oss-date.', { parameter: 'x-oss-date' });
   if (!date.startsWith(cred.day)) {
-    return postFail('CredentialDateMismatch', 'The date in the credential does not match x-oss-date.');
+    return Number.isNaN(parseDay(cred.day))
+      ? postFail('InvalidCredential', 'Invalid x-oss-credential.', { parameter: 'x-oss-credential' })
+      : postFail('CredentialDateMismatch', 'The date in the credential does not match x-oss-date.');
   }
   if (cred.region !== opts.region) return postFail('InvalidRegion', 'The signing region in credential is invalid.');
   const rec = opts.lookup(cred.accessKeyId);

@@ -17,7 +17,7 @@ import { presignUrl, presignUrlSync, presignUrlV1Sync, signRequestSync, signRequ
 import { SUBRESOURCES } from '../src/subresources.js';
 import type { QueryParam, VerifyRequest } from '../src/verify-api.js';
 import { verifyRequest } from '../src/verify.js';
-import { assertSameUrl, lowerHeaders, prng, requestFromUrl, verifyOptions } from './helpers.js';
+import { assertSameUrl, prng, requestFromUrl, verifyOptions } from './helpers.js';
 
 const SEED = Number(process.env['SIGN_DIFF_SEED'] ?? 0x0a1105);
 const CASES = { 'v4-header': 800, 'v4-presign': 800, 'v1-header': 250, 'v1-presign': 250 };
@@ -134,16 +134,23 @@ function client(bucket: string, sts: boolean, pathStyle: boolean): OSS {
   const id = `${bucket}|${sts}|${pathStyle}`;
   let c = clients.get(id);
   if (!c) {
-    c = new OSS({
-      accessKeyId: AK,
-      accessKeySecret: SECRET,
-      ...(sts ? { stsToken: TOKEN } : {}),
-      bucket,
-      region: 'oss-cn-hangzhou',
-      endpoint: pathStyle ? 'http://localhost:9000' : 'https://oss-cn-hangzhou.aliyuncs.com',
-      sldEnable: pathStyle,
-      authorizationV4: true,
-    });
+    // ali-oss warns on stderr for every STS client without a refresh callback; keep the log clean.
+    const warn = console.warn;
+    console.warn = () => {};
+    try {
+      c = new OSS({
+        accessKeyId: AK,
+        accessKeySecret: SECRET,
+        ...(sts ? { stsToken: TOKEN } : {}),
+        bucket,
+        region: 'oss-cn-hangzhou',
+        endpoint: pathStyle ? 'http://localhost:9000' : 'https://oss-cn-hangzhou.aliyuncs.com',
+        sldEnable: pathStyle,
+        authorizationV4: true,
+      });
+    } finally {
+      console.warn = warn;
+    }
     clients.set(id, c);
   }
   return c;
@@ -358,6 +365,4 @@ test(`differential vs ali-oss 6.23 (seed 0x${SEED.toString(16)})`, async (t) => 
       assert.ok((counts[kind]![l] ?? 0) >= 20, `${kind}: too few ${l} cases for this seed`);
     }
   }
-  // lowerHeaders is what the verifier expects; keep the import honest.
-  assert.deepEqual(lowerHeaders({ A: ' x ' }), { a: 'x' });
 });

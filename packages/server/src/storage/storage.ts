@@ -159,8 +159,11 @@ export class StorageFacade implements Storage {
     if (input.forbidOverwrite && (await this.metadata.getObject(bucket, key)) !== undefined) {
       throw new StorageError('FileAlreadyExists', `object ${key} already exists`);
     }
-    const options = { ...blobWriteOptions(input), maxSize: this.maxObjectSize };
+    const options = { ...blobWriteOptions(input), maxSize: Math.min(this.maxObjectSize, input.maxSize ?? Number.POSITIVE_INFINITY) };
     return this.writeThenCommit(input.body, options, async (blob, segments) => {
+      if (input.minSize !== undefined && blob.size < input.minSize) {
+        throw new StorageError('EntityTooSmall', `the body must be at least ${input.minSize} bytes`);
+      }
       const record: ObjectRecord = {
         bucket,
         key,

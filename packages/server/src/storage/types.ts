@@ -371,6 +371,10 @@ export interface PutObjectInput {
   readonly key: string;
   readonly body: AsyncIterable<Uint8Array>;
   readonly expectedSize?: number;
+  /** A limit below the storage's own (PostObject `content-length-range`): EntityTooLarge while streaming. */
+  readonly maxSize?: number;
+  /** The body must be at least this long (PostObject `content-length-range`), else EntityTooSmall and nothing is stored. */
+  readonly minSize?: number;
   readonly contentMd5?: string;
   readonly forbidOverwrite?: boolean;
   readonly acl?: ObjectAcl;

@@ -210,6 +210,12 @@ export const NASTY_KEYS: readonly string[] = [
   'nasty/.hidden/..almost',
   'nasty/back\\slash.txt',
   'nasty/%2E%2E/encoded-dots.txt',
+  // U+FF21 sorts before U+1F600 in UTF-8 (EF… < F0…) but after it in UTF-16 (FF21 > D83D):
+  // only a byte-order listing gets these two right.
+  'nasty/\uff21-fullwidth.txt',
+  'nasty/\u{1f600}-astral.txt',
+  // The longest key OSS allows: 1023 UTF-8 bytes.
+  `nasty/long-${'k'.repeat(1023 - 'nasty/long-'.length - 3)}中`,
 ];
 
 /**
@@ -244,9 +250,11 @@ export const STEPS: readonly Step[] = [
     async run(ctx) {
       const r = await ctx.client.putBucket(ctx.bucket, { acl: 'private' });
       assert.equal(r.res.status, 200);
-      const r2 = await ctx.client.putBucket(ctx.bucket2, { acl: 'public-read' });
+      // A storage class travels as a <CreateBucketConfiguration> body with Content-MD5 (wire §2.1).
+      const r2 = await ctx.client.putBucket(ctx.bucket2, { acl: 'public-read', storageClass: 'IA' });
       assert.equal(r2.res.status, 200);
       assert.equal((await ctx.client.getBucketACL(ctx.bucket2)).acl, 'public-read');
+      assert.equal((await ctx.client.getBucketInfo(ctx.bucket2)).bucket.StorageClass, 'IA');
       assert.equal((await ctx.client.getBucketACL(ctx.bucket)).acl, 'private');
       await expectOssError(ctx.client.putBucket(ctx.bucket), { code: 'BucketAlreadyExists', status: 409 });
     },
@@ -361,6 +369,14 @@ export const STEPS: readonly Step[] = [
       assert.equal(hd['content-disposition'], 'attachment; filename="d.dat"');
       assert.equal(hd['content-language'], 'en');
       assert.equal(hd.expires, 'Wed, 21 Oct 2037 07:28:00 GMT');
+      // Non-ASCII metadata: Node refuses it unless the client sends raw UTF-8 octets
+      // (headerEncoding latin1); the signature covers the UTF-8 text and the server must echo the
+      // same octets, which ali-oss hands back latin1-decoded (wire §3.2).
+      const raw = ctx.clientFor(ctx.bucket, { headerEncoding: 'latin1' });
+      await raw.put('meta/utf8.txt', Buffer.from('u'), { meta: { name: '中文 ü 😀' } });
+      ctx.objects.set('meta/utf8.txt', Buffer.from('u'));
+      const hu = await raw.head('meta/utf8.txt');
+      assert.equal(Buffer.from(String(hu.meta?.name), 'latin1').toString('utf8'), '中文 ü 😀');
       const g = await ctx.client.get('meta/described.dat');
       assert.equal(g.res.headers['x-oss-meta-color'], 'blue');
       assert.equal(g.res.headers['content-type'], 'application/x-pail-test');
@@ -561,6 +577,19 @@ export const STEPS: readonly Step[] = [
         const listed2 = await listAllV2(ctx.client, prefix, 1000);
         assert.deepEqual(listed2.keys, sortedKeys(ctx, prefix), `ListObjectsV2 prefix=${prefix}`);
       }
+      // Paging through them: markers and continuation tokens made of these keys survive the query string.
+      const expected = sortedKeys(ctx, 'nasty/');
+      assert.deepEqual((await listAllV1(ctx.client, 'nasty/', 2)).keys, expected, 'ListObjects max-keys=2 (nasty markers)');
+      assert.deepEqual((await listAllV2(ctx.client, 'nasty/', 3)).keys, expected, 'ListObjectsV2 max-keys=3 (nasty tokens)');
+      for (const [i, key] of expected.entries()) {
+        if (i === expected.length - 1) break;
+        const after = await ctx.client.listV2({ prefix: 'nasty/', 'start-after': key, 'max-keys': 1 });
+        assert.deepEqual(after.objects.map((o) => o.name), [expected[i + 1]], `start-after ${JSON.stringify(key)}`);
+      }
+      const tooLong = `nasty/long-${'k'.repeat(1024 - 'nasty/long-'.length)}`;
+      assert.equal(Buffer.byteLength(tooLong), 1024);
+      await expectOssError(ctx.client.put(tooLong, Buffer.from('x')), { code: 'InvalidObjectName', status: 400 });
+
       for (const key of NASTY_KEYS) {
         const v4 = await ctx.client.signatureUrlV4('GET', 300, { headers: {} }, key);
         await downloadVerified(v4, ctx.objects.get(key)!, `signatureUrlV4 ${JSON.stringify(key)}`);
@@ -666,6 +695,12 @@ export const STEPS: readonly Step[] = [
       assert.deepEqual(marker.objects.map((o) => o.name), ['tree/b/2.txt', 'tree/c/d/e.txt']);
       assert.equal(marker.isTruncated, true);
 
+      // ali-oss signs a caller's empty query value as `prefix=` but its own sub-resources as bare
+      // `acl`; both arrive as `k=` (wire §3.2 quirk 1). A compatible server accepts both forms.
+      const emptyPrefix = await ctx.client.list({ prefix: '', 'max-keys': 1 });
+      assert.equal(emptyPrefix.objects.length, 1);
+      const emptyPrefixV2 = await ctx.client.listV2({ prefix: '', delimiter: '/', 'max-keys': 1000 });
+      assert.ok(emptyPrefixV2.prefixes?.includes('tree/'), 'ListObjectsV2 prefix= delimiter=/ at the root');
       const none = await ctx.client.list({ prefix: 'tree/nothing-here/' });
       assert.deepEqual(none.objects, []);
       assert.equal(none.prefixes, null);

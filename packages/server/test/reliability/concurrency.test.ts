@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { OssClient, xmlBlocks, xmlTag } from './lib/oss.js';
 import { freshDir, REGION, ROOT_CREDENTIALS, ServerProcess } from './lib/server-process.js';
@@ -30,7 +29,7 @@ after(async () => {
   client?.close();
   const exited = server.child.exitCode !== null;
   await server?.stop();
-  if (!exited) rmSync(dataDir, { recursive: true, force: true });
+  if (!exited) server.removeFiles();
 });
 
 function assertAlive(): void {

@@ -16,7 +16,6 @@
  * means exactly one candidate state besides the acknowledged one.
  */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { test } from 'node:test';
 import { inspectDataDir } from './lib/datadir.js';
 import { type OssResponse, OssClient, xmlTag } from './lib/oss.js';
@@ -529,7 +528,7 @@ test(`crash consistency: ${KILLS} SIGKILLs under a random workload`, { timeout: 
   } finally {
     client.close();
     await server.kill('SIGKILL');
-    if (!failed && !process.env.PAIL_KEEP_DATA) rmSync(dataDir, { recursive: true, force: true });
+    if (!failed && !process.env.PAIL_KEEP_DATA) server.removeFiles();
     else t.diagnostic(`data dir kept: ${dataDir} (log ${server.logFile})`);
   }
 });

@@ -147,7 +147,7 @@ test('durability: fsync(blob) → rename → fsync(dir) → db fsync → respons
     client.close();
     await server.kill('SIGKILL');
     if (ok) {
-      rmSync(dataDir, { recursive: true, force: true });
+      server.removeFiles();
       rmSync(traceFile, { force: true });
     } else t.diagnostic(`kept ${dataDir} and ${traceFile}`);
   }

@@ -11,7 +11,6 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import { OssClient, xmlTag } from './lib/oss.js';
@@ -63,7 +62,7 @@ after(async () => {
   console.log(`# fuzz: seed ${seed}; cases run: ${JSON.stringify(Object.fromEntries(counts))}`);
   console.log(`# fuzz: statuses: ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
   console.log(`# fuzz: server RSS start ${(rss0 / 2 ** 20).toFixed(1)} MiB, peak ${(rssPeak / 2 ** 20).toFixed(1)} MiB`);
-  if (!died) rmSync(dataDir, { recursive: true, force: true });
+  if (!died) server.removeFiles();
 });
 
 /** The invariants every response must satisfy. */

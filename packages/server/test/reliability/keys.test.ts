@@ -4,7 +4,7 @@
  * Unicode normalisation tricks, sent through validly signed requests so they reach storage.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { walk } from './lib/datadir.js';
@@ -40,7 +40,7 @@ before(async () => {
 after(async () => {
   client?.close();
   await server?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  server?.removeFiles();
 });
 
 test('hostile keys: stored and read back as opaque names, or refused; never a 500', { timeout: 120_000 }, async () => {

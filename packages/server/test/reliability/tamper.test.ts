@@ -10,7 +10,6 @@
  * whether or not the key exists, for every method and denial reason.
  */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { OssClient, rawHttp } from './lib/oss.js';
 import { ossErrorCode } from './lib/raw.js';
@@ -46,7 +45,7 @@ before(async () => {
 after(async () => {
   client?.close();
   await server?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  server?.removeFiles();
 });
 
 /** The next character of the same class, so the URL stays syntactically valid. */

@@ -3,7 +3,7 @@
  * need a process they can SIGKILL, strace and measure), on a fresh data directory.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -146,6 +146,12 @@ export class ServerProcess {
     const status = readFileSync(`/proc/${this.serverPid()}/status`, 'utf8');
     const m = /VmRSS:\s+(\d+)\s+kB/.exec(status);
     return m ? Number(m[1]) * 1024 : Number.NaN;
+  }
+
+  /** Removes the data directory and the log (call after a successful run). */
+  removeFiles(): void {
+    rmSync(this.dataDir, { recursive: true, force: true });
+    rmSync(this.logFile, { force: true });
   }
 
   logTail(): string {
