@@ -8,6 +8,7 @@ import { formatHelp, parseArgs } from './args.js';
 import type { Command } from './command.js';
 import { cat } from './commands/cat.js';
 import { cp } from './commands/cp.js';
+import { devCert } from './commands/dev-cert.js';
 import { get } from './commands/get.js';
 import { ls } from './commands/ls.js';
 import { mb } from './commands/mb.js';
@@ -18,7 +19,7 @@ import { serve } from './commands/serve.js';
 import { stat } from './commands/stat.js';
 import { UsageError, describeError, exitCodeFor } from './errors.js';
 
-export const COMMANDS: readonly Command[] = [presign, serve, ls, mb, rb, cp, rm, stat, cat, get];
+export const COMMANDS: readonly Command[] = [presign, serve, devCert, ls, mb, rb, cp, rm, stat, cat, get];
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -4,7 +4,9 @@
  * for the terminal on anything it cannot use.
  */
 import { isAbsolute, resolve } from 'node:path';
+import { type HttpLimits, LIMIT_FLAGS, type LimitFlag, limitEnvName, normalizeLimits, parseLimit } from './http/limits.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
+import { DEFAULT_MULTIPART_EXPIRY_MS, parseDuration } from './storage/expiry.js';
 
 export interface ServerConfig {
   /** Interface to listen on. Default `127.0.0.1` (PAIL_HOST, --host). */
@@ -26,6 +28,26 @@ export interface ServerConfig {
   readonly example?: boolean;
   /** How long a graceful shutdown waits for in-flight requests. Default 10 s. */
   readonly shutdownTimeoutMs?: number;
+  /**
+   * Multipart uploads initiated longer ago are aborted (ms; 0 = never). Default 7 days
+   * (PAIL_MULTIPART_EXPIRY, --multipart-expiry: `7d`, `36h`, `90m`, seconds, `off`).
+   */
+  readonly multipartExpiryMs?: number;
+  /**
+   * Connection and request limits (http/limits.ts, docs/operations.md "Limits and timeouts"):
+   * --max-connections, --headers-timeout, --request-timeout, --idle-timeout,
+   * --keep-alive-timeout (seconds), --max-header-size (bytes), --max-headers; PAIL_MAX_CONNECTIONS…
+   */
+  readonly limits?: Readonly<Partial<HttpLimits>>;
+  /** PEM certificate (chain) file: serve HTTPS (PAIL_TLS_CERT, --tls-cert; absolute once normalised). */
+  readonly tlsCert?: string;
+  /** PEM private key of `tlsCert` (PAIL_TLS_KEY, --tls-key). */
+  readonly tlsKey?: string;
+  /**
+   * With a certificate: HTTPS on this port while `port` keeps plain HTTP (PAIL_TLS_PORT, --tls-port;
+   * 0 picks a free one). Without it, HTTPS is served on `port` itself.
+   */
+  readonly tlsPort?: number;
 }
 
 export const DEFAULTS = {
@@ -36,9 +58,22 @@ export const DEFAULTS = {
   domains: ['localhost'],
   logLevel: 'info',
   shutdownTimeoutMs: 10_000,
+  multipartExpiryMs: DEFAULT_MULTIPART_EXPIRY_MS,
 } as const;
 
-const FLAGS = ['host', 'port', 'data-dir', 'region', 'domain', 'log-level'] as const;
+const FLAGS = [
+  'host',
+  'port',
+  'data-dir',
+  'region',
+  'domain',
+  'log-level',
+  'multipart-expiry',
+  'tls-cert',
+  'tls-key',
+  'tls-port',
+  ...(Object.keys(LIMIT_FLAGS) as LimitFlag[]),
+] as const;
 type Flag = (typeof FLAGS)[number];
 
 function fail(message: string): never {
@@ -70,6 +105,12 @@ export function parseLogLevel(v: string, source: string): LogLevel {
   return l as LogLevel;
 }
 
+export function parseMultipartExpiry(v: string, source: string): number {
+  const ms = parseDuration(v);
+  if (ms === undefined) fail(`${source} must be a duration such as 7d, 36h, 90m or 3600 (seconds), or off, got ${JSON.stringify(v)}`);
+  return ms;
+}
+
 function parseHost(v: string, source: string): string {
   const h = v.trim();
   if (h === '' || /[\s/]/.test(h)) fail(`${source} must be a host name or IP address, got ${JSON.stringify(v)}`);
@@ -98,8 +139,17 @@ export function normalizeConfig(partial: Partial<ServerConfig>, cwd: string = pr
   ] as const) {
     if (v !== undefined && !/^[\x21-\x7e]{1,128}$/.test(v)) fail(`${name} must be 1-128 printable ASCII characters without spaces`);
   }
+  const expiry = partial.multipartExpiryMs ?? DEFAULTS.multipartExpiryMs;
+  if (!Number.isSafeInteger(expiry) || expiry < 0) fail(`multipartExpiryMs must be a non-negative integer (ms), got ${expiry}`);
   const port = partial.port ?? DEFAULTS.port;
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`port must be an integer between 0 and 65535, got ${port}`);
+  const { tlsCert, tlsKey, tlsPort } = partial;
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) fail('--tls-cert and --tls-key (PAIL_TLS_CERT, PAIL_TLS_KEY) must be given together');
+  if (tlsPort !== undefined) {
+    if (tlsCert === undefined) fail('--tls-port (PAIL_TLS_PORT) needs --tls-cert and --tls-key');
+    if (!Number.isInteger(tlsPort) || tlsPort < 0 || tlsPort > 65535) fail(`tls-port must be an integer between 0 and 65535, got ${tlsPort}`);
+    if (tlsPort !== 0 && tlsPort === port) fail(`--tls-port must differ from --port (both ${port}); leave --tls-port out to serve HTTPS on --port`);
+  }
   return {
     host: partial.host === undefined ? DEFAULTS.host : parseHost(partial.host, 'host'),
     port,
@@ -108,13 +158,18 @@ export function normalizeConfig(partial: Partial<ServerConfig>, cwd: string = pr
     domains: orderDomains((partial.domains ?? DEFAULTS.domains).map((d) => parseDomain(d, 'domain'))),
     logLevel: partial.logLevel ?? DEFAULTS.logLevel,
     shutdownTimeoutMs: partial.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs,
+    multipartExpiryMs: expiry,
+    limits: normalizeLimits(partial.limits),
     ...(rootId !== undefined && rootSecret !== undefined ? { rootAccessKeyId: rootId, rootAccessKeySecret: rootSecret } : {}),
     ...(partial.example ? { example: true } : {}),
+    ...(tlsCert !== undefined && tlsKey !== undefined ? { tlsCert: resolve(cwd, tlsCert), tlsKey: resolve(cwd, tlsKey) } : {}),
+    ...(tlsPort !== undefined ? { tlsPort } : {}),
   };
 }
 
 /**
- * `pail serve [--host H] [--port N] [--data-dir D] [--region R] [--domain D]... [--log-level L] [--example]`,
+ * `pail serve [--host H] [--port N] [--data-dir D] [--region R] [--domain D]... [--log-level L]
+ *  [--multipart-expiry DURATION] [--tls-cert FILE --tls-key FILE [--tls-port N]] [--example]`,
  * each flag also as `--flag=value`, each (but --example) also from the environment.
  */
 export function resolveServerConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): ServerConfig {
@@ -155,6 +210,10 @@ export function resolveServerConfig(argv: readonly string[], env: NodeJS.Process
   const dataDir = pick('data-dir', 'PAIL_DATA_DIR');
   const region = pick('region', 'PAIL_REGION');
   const logLevel = pick('log-level', 'PAIL_LOG_LEVEL');
+  const multipartExpiry = pick('multipart-expiry', 'PAIL_MULTIPART_EXPIRY');
+  const tlsCert = pick('tls-cert', 'PAIL_TLS_CERT');
+  const tlsKey = pick('tls-key', 'PAIL_TLS_KEY');
+  const tlsPort = pick('tls-port', 'PAIL_TLS_PORT');
   let domains: string[] | undefined;
   if (domainFlags.length > 0) domains = domainFlags.filter((d) => d.trim() !== '').map((d) => parseDomain(d, '--domain'));
   else if (env['PAIL_DOMAIN']) {
@@ -174,6 +233,25 @@ export function resolveServerConfig(argv: readonly string[], env: NodeJS.Process
   }
   if (region) partial.region = parseRegion(...region);
   if (logLevel) partial.logLevel = parseLogLevel(...logLevel);
+  if (multipartExpiry) partial.multipartExpiryMs = parseMultipartExpiry(...multipartExpiry);
+  for (const [v, field] of [
+    [tlsCert, 'tlsCert'],
+    [tlsKey, 'tlsKey'],
+  ] as const) {
+    if (!v) continue;
+    if (v[0].trim() === '') fail(`${v[1]} must not be empty`);
+    partial[field] = v[0];
+  }
+  if (tlsPort) partial.tlsPort = parsePort(...tlsPort);
+  const limits: { -readonly [K in keyof HttpLimits]?: number } = {};
+  for (const flag of Object.keys(LIMIT_FLAGS) as LimitFlag[]) {
+    const v = pick(flag, limitEnvName(flag));
+    if (!v) continue;
+    const parsed = parseLimit(flag, v[0]);
+    if (typeof parsed === 'string') fail(`${v[1]} ${parsed}`);
+    limits[LIMIT_FLAGS[flag].field] = parsed;
+  }
+  if (Object.keys(limits).length > 0) partial.limits = limits;
   if (domains) partial.domains = domains;
   const rootId = env['PAIL_ROOT_ACCESS_KEY_ID'];
   const rootSecret = env['PAIL_ROOT_ACCESS_KEY_SECRET'];

@@ -19,6 +19,7 @@ import { toOssError } from './errors/map.js';
 import { OssError } from './errors/oss-error.js';
 import { renderError } from './errors/render.js';
 import type { HandlerContext, HandlerResult } from './handlers/context.js';
+import { corsHeadersFor, preflight } from './handlers/cors.js';
 import { dispatch } from './handlers/index.js';
 import { type Logger, redactTarget, silentLogger } from './log.js';
 import { type AccessPair, parseResource } from './protocol/access.js';
@@ -168,6 +169,14 @@ function resourceState(storage: Storage): ResourceState & { readonly cached: Map
 
 const JSON_TYPE = 'application/json';
 
+/** Adds `extra` to response headers; a second `Vary` is appended, not replaced. */
+function addHeaders(headers: Record<string, string>, extra: Readonly<Record<string, string>>): void {
+  for (const name in extra) {
+    const v = extra[name]!;
+    headers[name] = name === 'Vary' && headers[name] ? `${headers[name]}, ${v}` : v;
+  }
+}
+
 export function createCore(options: CoreOptions): Core {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? silentLogger;
@@ -243,6 +252,7 @@ export function createCore(options: CoreOptions): Core {
     const hostId = header(req.headers, 'host') ?? defaultHost;
     let parsed: ParsedRequest | undefined;
     let ctx: HandlerContext | undefined;
+    let corsBucket: BucketRecord | undefined;
     const bytesIn = () => ctx?.bytesIn ?? 0;
     try {
       parsed = parseRequest(req, { domains: options.domains });
@@ -252,14 +262,25 @@ export function createCore(options: CoreOptions): Core {
       if (op.name === 'PailReady') return probe(f, storage !== undefined && !shuttingDown, storage === undefined ? 'starting' : shuttingDown ? 'stopping' : 'ready');
       const store = storage;
       if (store === undefined) throw new OssError('ServiceUnavailable', { message: 'Pail is starting up; retry shortly.' });
+      // A CORS preflight carries no credentials: it is answered from the bucket's rules alone.
+      if (op.name === 'OptionObject') {
+        const answer = await preflight(store.metadata, op, req.headers);
+        return respond(f, answer.status, { ...answer.headers }, null);
+      }
 
       const authn = authenticate(parsed, req.headers, { now, region: options.region, keys: options.keys });
       if (!authn.ok) throw authn;
 
       const state = resourceState(store);
       const bucket = parsed.bucket === null ? undefined : await state.bucket(parsed.bucket);
-      const authz = await authorize(authn.principal, op.access, state, authorizers);
-      if (!authz.allowed) throw accessDenied(authn.principal, authz.pair);
+      corsBucket = bucket;
+      const check = async (pairs: readonly AccessPair[], principal: Principal): Promise<void> => {
+        const authz = await authorize(principal, pairs, state, authorizers);
+        if (!authz.allowed) throw accessDenied(principal, authz.pair);
+      };
+      // PostObject is authenticated by its form, not by headers: its handler authorizes the
+      // form's key for the form's signer (ctx.authorize) once it has read the fields.
+      if (op.name !== 'PostObject') await check(op.access, authn.principal);
 
       if (parsed.bucket !== null && bucket === undefined && op.name !== 'PutBucket') {
         throw new OssError('NoSuchBucket', { details: [['BucketName', parsed.bucket]] });
@@ -282,17 +303,31 @@ export function createCore(options: CoreOptions): Core {
         hostId,
         log,
         bytesIn: 0,
+        authorize: (pairs, principal = authn.principal) => check(pairs, principal),
+        keys: options.keys,
       };
       const result: HandlerResult = await dispatch(ctx as HandlerContext<Extract<Operation, { name: typeof op.name }>>);
       const body = req.method === 'HEAD' ? null : (result.body ?? null);
       if (req.method === 'HEAD' && result.body && !Buffer.isBuffer(result.body)) result.body.destroy();
-      return respond(f, result.status, { ...result.headers }, body, result.release);
+      const headers = { ...result.headers };
+      addHeaders(headers, corsHeadersFor(bucket, req.method, req.headers));
+      return respond(f, result.status, headers, body, result.release);
     } catch (e) {
       const mapped = toOssError(e, { bucket: parsed?.bucket ?? null, key: parsed?.key ?? '', now });
       if (mapped.internal) {
         log.error('internal error', { requestId, operation: parsed ? operationName(parsed.op) : 'Unknown', error: e });
       }
       const rendered = renderError(mapped.error, { requestId, hostId, method: req.method.toUpperCase() });
+      // Pail's choice (docs/compatibility.md, "CORS"): errors carry the bucket's CORS headers too,
+      // so a page can read the 403 of an expired presigned URL instead of a network error.
+      if (parsed && parsed.bucket !== null && parsed.op.name !== 'OptionObject' && storage !== undefined) {
+        try {
+          corsBucket ??= await storage.metadata.getBucket(parsed.bucket);
+          addHeaders(rendered.headers, corsHeadersFor(corsBucket, req.method, req.headers));
+        } catch {
+          // The error response matters more than its CORS headers.
+        }
+      }
       return respond(
         {
           requestId,

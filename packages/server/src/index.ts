@@ -5,9 +5,10 @@
  *
  *   resolveServerConfig(argv, env) → ServerConfig
  *       argv: the `pail serve` arguments (after `serve`): --host, --port, --data-dir, --region,
- *       --domain (repeatable), --log-level, --example; env: PAIL_HOST, PAIL_PORT, PAIL_DATA_DIR,
- *       PAIL_REGION, PAIL_DOMAIN (comma-separated), PAIL_LOG_LEVEL, PAIL_ROOT_ACCESS_KEY_ID +
- *       PAIL_ROOT_ACCESS_KEY_SECRET. Throws an Error with a terminal-ready message on bad input.
+ *       --domain (repeatable), --log-level, --multipart-expiry, --example; env: PAIL_HOST,
+ *       PAIL_PORT, PAIL_DATA_DIR, PAIL_REGION, PAIL_DOMAIN (comma-separated), PAIL_LOG_LEVEL,
+ *       PAIL_MULTIPART_EXPIRY, PAIL_ROOT_ACCESS_KEY_ID + PAIL_ROOT_ACCESS_KEY_SECRET. Throws an
+ *       Error with a terminal-ready message on bad input.
  *
  *   startServer(config & { clock?, log?, handleSignals? }) → Promise<RunningServer>
  *       Every config field is optional (defaults: 127.0.0.1:9000, ./.pail, cn-hangzhou,

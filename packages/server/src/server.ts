@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { createSecureContext } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { presignUrlSync } from '@pail/sign';
@@ -16,23 +17,18 @@ import { systemClock } from './clock.js';
 import { normalizeConfig, type ServerConfig } from './config.js';
 import { type Core, createCore } from './core.js';
 import { createRequestHandler, handleClientError, handleConnect } from './http/adapter.js';
+import { applyLimits, DEFAULT_LIMITS, type HttpLimits, normalizeLimits, refuseTooManyHeaders, serverOptions, tooManyHeaders } from './http/limits.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
+import { DEFAULT_MULTIPART_EXPIRY_MS, startUploadExpiry } from './storage/expiry.js';
 import { openStorage } from './storage/storage.js';
 import { StorageError, type Storage } from './storage/types.js';
 
-/** ali-oss keeps idle sockets for 15 s (agentkeepalive freeSocketTimeout): stay above it (alioss-wire §1.3). */
-export const KEEP_ALIVE_TIMEOUT_MS = 30_000;
-/** Must exceed keepAliveTimeout, or Node may cut a reused socket while the next request's headers arrive. */
-export const HEADERS_TIMEOUT_MS = 35_000;
+/** Defaults of --keep-alive-timeout and --headers-timeout (the reasons are in http/limits.ts). */
+export const KEEP_ALIVE_TIMEOUT_MS = DEFAULT_LIMITS.keepAliveTimeoutMs;
+export const HEADERS_TIMEOUT_MS = DEFAULT_LIMITS.headersTimeoutMs;
 
-export interface TlsOptions {
-  /** PEM certificate (chain) file for the https listener. */
-  readonly tlsCert?: string;
-  /** PEM private key file. */
-  readonly tlsKey?: string;
-  /** Port for https (0 = ephemeral); https is off unless this and the files are given. */
-  readonly tlsPort?: number;
-}
+/** TLS settings (config.ts: `tlsCert`, `tlsKey`, `tlsPort`; see there for the two layouts). */
+export type TlsOptions = Pick<ServerConfig, 'tlsCert' | 'tlsKey' | 'tlsPort'>;
 
 export type StartServerOptions = Partial<ServerConfig> &
   TlsOptions & {
@@ -49,7 +45,7 @@ export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly host: string;
-  /** The https listener, when configured. */
+  /** The https listener, when configured (equal to `port` when HTTPS is served on `--port`). */
   readonly tlsPort?: number;
   readonly tlsUrl?: string;
   readonly rootCredentials: RootCredentials;
@@ -60,6 +56,21 @@ export interface RunningServer {
   readonly log: Logger;
   /** Graceful: stop accepting, finish in-flight requests (up to shutdownTimeoutMs), close storage. Idempotent. */
   close(): Promise<void>;
+}
+
+/** Reads the PEM files up front, so a wrong path or a key that does not fit fails the start clearly. */
+async function readTls(certFile: string, keyFile: string): Promise<{ cert: Buffer; key: Buffer }> {
+  const read = (file: string, what: string) =>
+    readFile(file).catch((e: NodeJS.ErrnoException) => {
+      throw new Error(`pail serve: cannot read ${what} ${file}: ${e.code ?? e.message}`);
+    });
+  const [cert, key] = await Promise.all([read(certFile, '--tls-cert'), read(keyFile, '--tls-key')]);
+  try {
+    createSecureContext({ cert, key });
+  } catch (e) {
+    throw new Error(`pail serve: --tls-cert ${certFile} and --tls-key ${keyFile} are not a usable pair: ${(e as Error).message}`);
+  }
+  return { cert, key };
 }
 
 function urlHost(host: string): string {
@@ -78,22 +89,19 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
-function tune(server: Server): void {
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  server.headersTimeout = HEADERS_TIMEOUT_MS;
-  // Uploads of up to 5 GB must not be cut by Node's 5-minute default request timeout; slow
-  // clients are bounded by headersTimeout (headers) and the socket closing (bodies).
-  server.requestTimeout = 0;
-}
 
-function serverFor(server: Server, handler: ReturnType<typeof createRequestHandler>, clock: Clock): Server {
+function serverFor(server: Server, handle: ReturnType<typeof createRequestHandler>, clock: Clock, limits: HttpLimits): Server {
+  const handler = (req: IncomingMessage, res: ServerResponse, expectContinue: boolean) => {
+    if (tooManyHeaders(req, limits)) refuseTooManyHeaders(req, res, limits, clock.now());
+    else handle(req, res, expectContinue);
+  };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => handler(req, res, false));
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => handler(req, res, true));
   // Other expectations are ignored (RFC 9110 §10.1.1 allows it), not refused with a bare 417.
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => handler(req, res, false));
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => handleClientError(err, socket, () => clock.now()));
   server.on('connect', (req: IncomingMessage, socket: Duplex) => handleConnect(req, socket, () => clock.now()));
-  tune(server);
+  applyLimits(server, limits);
   return server;
 }
 
@@ -137,18 +145,25 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
 
   let closing = false;
   const handler = createRequestHandler(core, { log, closing: () => closing });
-  const http = serverFor(createHttpServer(), handler, clock);
+  const limits = normalizeLimits(config.limits);
+  // TLS (docs/compatibility.md, "HTTPS"): with --tls-port, HTTPS there and plain HTTP on --port;
+  // without it, HTTPS on --port alone.
+  const tls = config.tlsCert && config.tlsKey ? await readTls(config.tlsCert, config.tlsKey) : undefined;
+  const httpsServer = (): Server =>
+    serverFor(createHttpsServer({ ...tls, ...serverOptions(limits) }) as unknown as Server, handler, clock, limits);
+  const tlsOnly = tls !== undefined && config.tlsPort === undefined;
+  const http = tlsOnly ? httpsServer() : serverFor(createHttpServer(serverOptions(limits)), handler, clock, limits);
   let https: Server | undefined;
   const servers: Server[] = [http];
   let port: number;
   let tlsPort: number | undefined;
   try {
     port = await listen(http, config.port, config.host);
-    if (options.tlsPort !== undefined && options.tlsCert && options.tlsKey) {
-      const [cert, key] = await Promise.all([readFile(options.tlsCert), readFile(options.tlsKey)]);
-      https = serverFor(createHttpsServer({ cert, key }) as unknown as Server, handler, clock);
+    if (tlsOnly) tlsPort = port;
+    else if (tls && config.tlsPort !== undefined) {
+      https = httpsServer();
       servers.push(https);
-      tlsPort = await listen(https, options.tlsPort, config.host);
+      tlsPort = await listen(https, config.tlsPort, config.host);
     }
   } catch (e) {
     await Promise.all(servers.map((s) => closeListener(s, Date.now(), log)));
@@ -165,9 +180,17 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     throw e;
   }
   core.setStorage(storage);
+  // Stale multipart uploads are aborted in the background (ages by the injected clock).
+  const expiry = startUploadExpiry(storage, {
+    maxAgeMs: config.multipartExpiryMs ?? DEFAULT_MULTIPART_EXPIRY_MS,
+    onSweep: (r) => {
+      if ('error' in r) log.warn('multipart expiry sweep failed', { error: r.error });
+      else if (r.aborted > 0) log.info('stale multipart uploads aborted', { aborted: r.aborted });
+    },
+  });
 
   const host = urlHost(config.host);
-  const url = `http://${host}:${port}`;
+  const url = `${tlsOnly ? 'https' : 'http'}://${host}:${port}`;
   let closePromise: Promise<void> | undefined;
   let removeSignals: (() => void) | undefined;
   const running: RunningServer = {
@@ -187,6 +210,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         removeSignals?.();
         const deadline = Date.now() + (config.shutdownTimeoutMs ?? 10_000);
         await Promise.all(servers.map((s) => closeListener(s, deadline, log)));
+        await expiry.stop();
         await core.close();
         log.info('pail stopped');
       })();

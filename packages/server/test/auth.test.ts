@@ -334,10 +334,10 @@ describe('authorization: ACLs and the existence rule', () => {
   });
 
   it('not-implemented operations: 403 for a denied caller, 501 for root', async () => {
-    assertError(await anon('POST', '/bkt/k?uploads'), 403, 'AccessDenied');
-    const r = await h.send('POST', { bucket: 'bkt', key: 'k', query: { uploads: null } });
+    assertError(await anon('POST', '/bkt/k?restore'), 403, 'AccessDenied');
+    const r = await h.send('POST', { bucket: 'bkt', key: 'k', query: { restore: null } });
     assertError(r, 501, 'NotImplemented');
-    assert.match(xml(r.body, 'Message')!, /InitiateMultipartUpload/);
-    assertError(await h.send('POST', { bucket: 'nosuchbucket', key: 'k', query: { uploads: null } }), 404, 'NoSuchBucket');
+    assert.match(xml(r.body, 'Message')!, /RestoreObject/);
+    assertError(await h.send('POST', { bucket: 'nosuchbucket', key: 'k', query: { restore: null } }), 404, 'NoSuchBucket');
   });
 });

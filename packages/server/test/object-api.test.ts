@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { resolveServerConfig } from '../src/config.js';
 import { crc64 } from '../src/storage/crc64.js';
 import { createHarness, type Harness, type Reply, unescapeXml, xml, xmlAll } from './helpers.js';
 
@@ -181,8 +182,11 @@ describe('multipart upload', () => {
   });
 
   it('aborts (204, then NoSuchUpload); lists uploads with prefix, markers and encoding-type=url', async () => {
+    // Upload ids sort by initiation time (then at random within a millisecond).
     const a = await initiate('list/a b');
+    h.clock.advance(1);
     const b1 = await initiate('list/b');
+    h.clock.advance(1);
     const b2 = await initiate('list/b');
     await initiate('zzz/other');
     const all = await ok(h.send('GET', { bucket: B, query: { uploads: null, prefix: 'list/', 'encoding-type': 'url' } }));
@@ -462,6 +466,7 @@ describe('object tagging', () => {
   it('takes x-oss-tagging on PutObject, InitiateMultipartUpload and AppendObject', async () => {
     await ok(put('tg/put', Buffer.from('x'), { 'x-oss-tagging': 'k1=v1&k%202=v%3D2' }));
     assert.deepEqual((await h.storage.metadata.getObject(B, 'tg/put'))?.tags, { k1: 'v1', 'k 2': 'v=2' });
+    assert.equal((await ok(h.send('HEAD', { bucket: B, key: 'tg/put' }))).headers['x-oss-tagging-count'], '2');
     const uploadId = await initiate('tg/mp', { 'x-oss-tagging': 'm=1' });
     await ok(uploadPart('tg/mp', uploadId, 1, Buffer.from('x')));
     await ok(complete('tg/mp', uploadId, Buffer.alloc(0), { 'x-oss-complete-all': 'yes' }));
@@ -534,5 +539,16 @@ describe('symlinks', () => {
     assert.equal(denied.status, 403);
     assert.equal(errorOf(denied).code, 'AccessDenied');
     assert.equal((await ok(get('to-secret', {}, 'readable'))).body.toString(), 'secret');
+  });
+});
+
+describe('--multipart-expiry', () => {
+  it('defaults to 7 days; takes a flag or PAIL_MULTIPART_EXPIRY (flag wins); refuses nonsense', () => {
+    assert.equal(resolveServerConfig([], {}, '/srv').multipartExpiryMs, 7 * 86_400_000);
+    assert.equal(resolveServerConfig([], { PAIL_MULTIPART_EXPIRY: '36h' }, '/srv').multipartExpiryMs, 36 * 3_600_000);
+    assert.equal(resolveServerConfig(['--multipart-expiry=off'], { PAIL_MULTIPART_EXPIRY: '36h' }, '/srv').multipartExpiryMs, 0);
+    assert.equal(resolveServerConfig(['--multipart-expiry', '600'], {}, '/srv').multipartExpiryMs, 600_000);
+    assert.throws(() => resolveServerConfig(['--multipart-expiry', 'soon'], {}, '/srv'), /--multipart-expiry/);
+    assert.throws(() => resolveServerConfig([], { PAIL_MULTIPART_EXPIRY: '-1d' }, '/srv'), /PAIL_MULTIPART_EXPIRY/);
   });
 });

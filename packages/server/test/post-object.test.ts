@@ -16,6 +16,8 @@ import { crc64 } from '../src/storage/crc64.js';
 import { CREDS, createHarness, type Harness, REGION, type Reply, unescapeXml, xml } from './helpers.js';
 
 const BOUNDARY = '----PailFormBoundary7MA4YWxkTrZu0gW';
+// biome-ignore lint/suspicious/noTemplateCurlyInString: OSS's literal placeholder, not a template.
+const FILENAME = '${filename}';
 
 interface FileField {
   readonly data: Buffer;
@@ -69,14 +71,14 @@ describe('multipart/form-data reader', () => {
     const tricky = Buffer.concat([Buffer.from(`\r\n--${BOUNDARY.slice(0, -1)}x\r\n--`), Buffer.alloc(3000, 0x2d), Buffer.from('\r\n\r\n')]);
     const body = formBody(
       [
-        ['key', 'dir/${filename}'],
+        ['key', `dir/${FILENAME}`],
         ['x-oss-meta-name', '中文 value'],
         ['empty', ''],
       ],
       { data: tricky, filename: 'a %22b%22.txt' },
     );
     const expected = [
-      { name: 'key', value: Buffer.from('dir/${filename}') },
+      { name: 'key', value: Buffer.from(`dir/${FILENAME}`) },
       { name: 'x-oss-meta-name', value: Buffer.from('中文 value') },
       { name: 'empty', value: Buffer.alloc(0) },
       { name: 'file', filename: 'a %22b%22.txt', value: tricky },
@@ -169,7 +171,7 @@ describe('PostObject through the core', () => {
     const body = signedForm(
       [{ bucket: B }, ['starts-with', '$key', 'user/'], ['content-length-range', 1, 1024]],
       [
-        ['key', 'user/${filename}'],
+        ['key', `user/${FILENAME}`],
         ['Content-Type', 'text/plain'],
         ['x-oss-meta-origin', 'form'],
         ['x-oss-object-acl', 'public-read'],
@@ -292,7 +294,7 @@ describe('PostObject from fetch (FormData + Blob) over a socket', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  function form(key: string, data: Uint8Array, conditions: unknown[]): FormData {
+  function form(key: string, data: Uint8Array<ArrayBuffer>, conditions: unknown[]): FormData {
     const fields = signPostPolicyV4Sync({
       policy: { expiration: new Date(Date.now() + 600_000).toISOString(), conditions },
       credentials: server.rootCredentials,
@@ -307,8 +309,9 @@ describe('PostObject from fetch (FormData + Blob) over a socket', () => {
   }
 
   it('accepts a policy-conforming upload and refuses one outside content-length-range', async () => {
-    const data = new Uint8Array(64 * 1024).map((_, i) => i % 256);
-    const okRes = await fetch(`${server.url}/web/`, { method: 'POST', body: form('uploads/${filename}', data, [['content-length-range', 1, 1_000_000]]) });
+    const data = new Uint8Array(new ArrayBuffer(64 * 1024));
+    for (let i = 0; i < data.length; i++) data[i] = i % 256;
+    const okRes = await fetch(`${server.url}/web/`, { method: 'POST', body: form(`uploads/${FILENAME}`, data, [['content-length-range', 1, 1_000_000]]) });
     const text = await okRes.text();
     assert.equal(okRes.status, 201, text);
     assert.equal(xml(text, 'Key'), 'uploads/photo.png');

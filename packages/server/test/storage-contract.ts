@@ -307,6 +307,31 @@ export function runMetadataStoreContract(name: string, factory: () => Promise<Me
           await rejectsWith(store.bucketStat('nope'), 'NoSuchBucket');
         }));
 
+      it('sets, replaces and removes the CORS configuration; a recreated bucket starts without one', () =>
+        withStore(async (store) => {
+          await store.createBucket(bucketRecord('cors-bucket'));
+          assert.equal((await store.getBucket('cors-bucket'))?.cors, undefined);
+          const cors = {
+            rules: [
+              { allowedOrigins: ['https://*.example.com'], allowedMethods: ['GET', 'HEAD'], allowedHeaders: ['range'], exposeHeaders: ['ETag'], maxAgeSeconds: 60 },
+              { allowedOrigins: ['*'], allowedMethods: ['PUT'], allowedHeaders: [], exposeHeaders: [] },
+            ],
+            responseVary: true,
+          };
+          await store.setBucketCors('cors-bucket', cors);
+          assert.deepEqual((await store.getBucket('cors-bucket'))?.cors, cors);
+          const replaced = { rules: [cors.rules[1]!], responseVary: false };
+          await store.setBucketCors('cors-bucket', replaced);
+          assert.deepEqual((await store.getBucket('cors-bucket'))?.cors, replaced);
+          await store.setBucketCors('cors-bucket', null);
+          assert.equal((await store.getBucket('cors-bucket'))?.cors, undefined);
+          await store.setBucketCors('cors-bucket', cors);
+          await store.deleteBucket('cors-bucket');
+          await store.createBucket(bucketRecord('cors-bucket'));
+          assert.equal((await store.getBucket('cors-bucket'))?.cors, undefined);
+          await rejectsWith(store.setBucketCors('nope', cors), 'NoSuchBucket');
+        }));
+
       it('refuses to delete a bucket with objects, then deletes it once empty', () =>
         withBucket(async (store, bucket) => {
           await store.putObject(objectRecord(bucket, 'k', [seg('blob-1')]));

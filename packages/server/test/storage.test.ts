@@ -14,6 +14,7 @@ import { crc64 } from '../src/storage/crc64.js';
 import { parseDuration, startUploadExpiry } from '../src/storage/expiry.js';
 import { FsBlobStore, isBlobId } from '../src/storage/fs-blob-store.js';
 import { compareKeys, prefixSuccessor } from '../src/storage/listing.js';
+import { MIGRATIONS } from '../src/storage/migrations.js';
 import { SqliteMetadataStore } from '../src/storage/sqlite-metadata.js';
 import { openStorage, StorageFacade, type StorageOptions } from '../src/storage/storage.js';
 import type { BlobStore, MetadataStore, ObjectRecord, Storage } from '../src/storage/types.js';
@@ -202,9 +203,10 @@ describe('SqliteMetadataStore', () => {
     assert.ok(await reopened.getBucket('kept'));
     await reopened.close();
     const raw = new Database(file);
+    // Every migration applied once, in order.
     assert.deepEqual(
-      raw.prepare('SELECT version FROM schema_migrations').all(),
-      [{ version: 1 }],
+      raw.prepare('SELECT version FROM schema_migrations ORDER BY version').all(),
+      MIGRATIONS.map((m) => ({ version: m.version })),
     );
     raw.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'from the future', 0)").run();
     raw.close();

@@ -49,46 +49,72 @@ interface Result {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function measure(name: string, op: Op, inFlight = 1): Promise<Result> {
-  let i = 0;
-  const run = async (n: number): Promise<void> => {
-    if (inFlight === 1) {
-      for (let k = 0; k < n; k++) {
-        const r = op(i++);
-        if (r instanceof Promise) await r;
+interface Candidate {
+  name: string;
+  op: Op;
+  /** Calls in flight at once (1 = sequential awaits). */
+  inFlight?: number;
+  /** Run around each batch of calls (ali-oss needs its clock installed). */
+  around?: <T>(f: () => Promise<T>) => Promise<T>;
+}
+
+/**
+ * Warm every candidate up (also sizing its rounds to ~ROUND_MS), then run the rounds
+ * interleaved — round r runs each candidate once — so that load from other processes hits all
+ * candidates alike. Rates: per round, wall clock and per CPU-second of this process.
+ */
+async function measureAll(candidates: Candidate[]): Promise<Result[]> {
+  const counters = candidates.map(() => 0);
+  const run = async (c: Candidate, k: number, n: number): Promise<void> => {
+    const body = async (): Promise<void> => {
+      const inFlight = c.inFlight ?? 1;
+      for (let done = 0; done < n; done += inFlight) {
+        if (inFlight === 1) {
+          const r = c.op(counters[k]!++);
+          if (r instanceof Promise) await r;
+        } else {
+          const batch: unknown[] = [];
+          for (let j = 0; j < inFlight; j++) batch.push(c.op(counters[k]!++));
+          await Promise.all(batch);
+        }
       }
-      return;
-    }
-    for (let k = 0; k < n; k += inFlight) {
-      const batch: unknown[] = [];
-      for (let j = 0; j < inFlight && k + j < n; j++) batch.push(op(i++));
-      await Promise.all(batch);
-    }
+    };
+    await (c.around ? c.around(body) : body());
   };
-  // Warm-up doubles as calibration: size rounds to ~ROUND_MS.
-  let n = 0;
-  const w0 = performance.now();
-  while (performance.now() - w0 < WARMUP_MS) {
-    await run(100);
-    n += 100;
-  }
-  const perRound = Math.max(200, Math.round((n / (performance.now() - w0)) * ROUND_MS));
-  const rates: number[] = [];
-  const cpuRates: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const c0 = process.cpuUsage();
+  const perRound: number[] = [];
+  for (const [k, c] of candidates.entries()) {
+    let n = 0;
     const t0 = performance.now();
-    await run(perRound);
-    const wall = performance.now() - t0;
-    const c = process.cpuUsage(c0);
-    rates.push(perRound / (wall / 1000));
-    cpuRates.push(perRound / ((c.user + c.system) / 1e6));
+    while (performance.now() - t0 < WARMUP_MS) {
+      await run(c, k, 128);
+      n += 128;
+    }
+    perRound.push(Math.max(256, Math.round((n / (performance.now() - t0)) * ROUND_MS)));
   }
-  return { name, median: median(rates), min: Math.min(...rates), max: Math.max(...rates), cpu: median(cpuRates) };
+  const wall: number[][] = candidates.map(() => []);
+  const cpu: number[][] = candidates.map(() => []);
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [k, c] of candidates.entries()) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await run(c, k, perRound[k]!);
+      const ms = performance.now() - t0;
+      const used = process.cpuUsage(c0);
+      wall[k]!.push(perRound[k]! / (ms / 1000));
+      cpu[k]!.push(perRound[k]! / ((used.user + used.system) / 1e6));
+    }
+  }
+  return candidates.map((c, k) => ({
+    name: c.name,
+    median: median(wall[k]!),
+    min: Math.min(...wall[k]!),
+    max: Math.max(...wall[k]!),
+    cpu: median(cpu[k]!),
+  }));
 }
 
 /** ali-oss reads `new Date()`; a Date subclass with a settable "now" gives each call its own second. */
-function installClock(): { set(ms: number): void; restore(): void } {
+function installClock(): { set(ms: number): void; install(): void; restore(): void } {
   const RealDate = Date;
   let now = DAY;
   class BenchDate extends RealDate {
@@ -100,10 +126,12 @@ function installClock(): { set(ms: number): void; restore(): void } {
       return now;
     }
   }
-  globalThis.Date = BenchDate as DateConstructor;
   return {
     set: (ms) => {
       now = ms;
+    },
+    install: () => {
+      globalThis.Date = BenchDate as DateConstructor;
     },
     restore: () => {
       globalThis.Date = RealDate;
@@ -123,52 +151,55 @@ async function main(): Promise<void> {
   const aliClient = new OSS({ accessKeyId: AK, accessKeySecret: SK, bucket: BUCKET, region: 'oss-cn-hangzhou', authorizationV4: true });
   const s3 = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: AK, secretAccessKey: SK } });
 
-  // Sanity: all three produce a URL for the same key before timing anything.
-  const sample = presignUrlSync({ bucket: BUCKET, key: keyOf(0), expires: 3600, region: 'cn-hangzhou', credentials, date: DAY });
-  if (!sample.url.includes('x-oss-signature=')) throw new Error('no signature');
-
-  const results: Result[] = [];
-  results.push(
-    await measure('@pail/sign presignUrlSync (node:crypto)', (i) =>
-      presignUrlSync({ bucket: BUCKET, key: keyOf(i), expires: 3600, region: 'cn-hangzhou', credentials, date: at(i) }),
-    ),
-  );
-  results.push(
-    await measure('@pail/sign presignUrl (Node entry, async)', (i) =>
-      presignUrl({ bucket: BUCKET, key: keyOf(i), expires: 3600, region: 'cn-hangzhou', credentials, date: at(i) }),
-    ),
-  );
-  results.push(
-    await measure('@pail/sign presignUrl (universal entry: WebCrypto)', (i) =>
-      presignUrlWeb({ bucket: BUCKET, key: keyOf(i), expires: 3600, region: 'cn-hangzhou', credentials, date: at(i) }),
-    ),
-  );
-  results.push(
-    await measure(
-      '@pail/sign presignUrl (WebCrypto, 64 in flight)',
-      (i) => presignUrlWeb({ bucket: BUCKET, key: keyOf(i), expires: 3600, region: 'cn-hangzhou', credentials, date: at(i) }),
-      64,
-    ),
-  );
+  // Sanity: every library produces a signed URL for the same key before anything is timed.
   const clock = installClock();
-  try {
-    results.push(
-      await measure('ali-oss 6.23 signatureUrlV4', (i) => {
+  clock.install();
+  const aliSample = await aliClient.signatureUrlV4('GET', 3600, undefined, keyOf(0));
+  clock.restore();
+  const samples = [
+    presignUrlSync({ bucket: BUCKET, key: keyOf(0), expires: 3600, region: 'cn-hangzhou', credentials, date: DAY }).url,
+    aliSample,
+    await getSignedUrl(s3, new GetObjectCommand({ Bucket: BUCKET, Key: keyOf(0) }), { expiresIn: 3600, signingDate: new Date(DAY) }),
+  ];
+  for (const u of samples) if (!/[?&](x-oss-signature|X-Amz-Signature)=/.test(u)) throw new Error(`unsigned URL: ${u}`);
+
+  const presignOptions = (i: number) => ({
+    bucket: BUCKET,
+    key: keyOf(i),
+    expires: 3600,
+    region: 'cn-hangzhou',
+    credentials,
+    date: at(i),
+  });
+  const results = await measureAll([
+    { name: '@pail/sign presignUrlSync (node:crypto)', op: (i) => presignUrlSync(presignOptions(i)) },
+    { name: '@pail/sign presignUrl (Node entry, async)', op: (i) => presignUrl(presignOptions(i)) },
+    { name: '@pail/sign presignUrl (universal entry: WebCrypto)', op: (i) => presignUrlWeb(presignOptions(i)) },
+    { name: '@pail/sign presignUrl (WebCrypto, 64 in flight)', op: (i) => presignUrlWeb(presignOptions(i)), inFlight: 64 },
+    {
+      name: 'ali-oss 6.23 signatureUrlV4',
+      op: (i) => {
         clock.set(at(i));
         return aliClient.signatureUrlV4('GET', 3600, undefined, keyOf(i));
-      }),
-    );
-  } finally {
-    clock.restore();
-  }
-  results.push(
-    await measure('AWS SDK v3 getSignedUrl (S3 SigV4)', (i) =>
-      getSignedUrl(s3, new GetObjectCommand({ Bucket: BUCKET, Key: keyOf(i) }), {
-        expiresIn: 3600,
-        signingDate: new Date(at(i)),
-      }),
-    ),
-  );
+      },
+      around: async (f) => {
+        clock.install();
+        try {
+          return await f();
+        } finally {
+          clock.restore();
+        }
+      },
+    },
+    {
+      name: 'AWS SDK v3 getSignedUrl (S3 SigV4)',
+      op: (i) =>
+        getSignedUrl(s3, new GetObjectCommand({ Bucket: BUCKET, Key: keyOf(i) }), {
+          expiresIn: 3600,
+          signingDate: new Date(at(i)),
+        }),
+    },
+  ]);
 
   const ali = results.find((r) => r.name.startsWith('ali-oss'))!;
   const width = Math.max(...results.map((r) => r.name.length));
@@ -203,16 +234,21 @@ async function main(): Promise<void> {
   });
   const vopts = { now: DAY + 1000, region: 'cn-hangzhou', lookup: (id: string) => (id === AK ? { accessKeyId: AK, accessKeySecret: SK } : undefined) };
   if (!verifyRequest(requests[0]!, vopts).ok) throw new Error('verify sanity check failed');
-  const v1 = await measure('verifyRequest (presigned GET, decoded)', (i) => verifyRequest(requests[i % 1000]!, vopts));
-  const v2 = await measure('decodeQuery + percentDecodePath + verifyRequest', (i) => {
-    const t = targets[i % 1000]!;
-    const q = t.indexOf('?');
-    const query = decodeQuery(t.slice(q + 1)) as QueryParam[];
-    const key = (percentDecodePath(t.slice(0, q)) as string).slice(BUCKET.length + 2);
-    return verifyRequest({ method: 'GET', bucket: BUCKET, key, query, headers: requests[0]!.headers }, vopts);
-  });
+  const [v1, v2] = await measureAll([
+    { name: 'verifyRequest (presigned GET, decoded)', op: (i) => verifyRequest(requests[i % 1000]!, vopts) },
+    {
+      name: 'decodeQuery + percentDecodePath + verifyRequest',
+      op: (i) => {
+        const t = targets[i % 1000]!;
+        const q = t.indexOf('?');
+        const query = decodeQuery(t.slice(q + 1)) as QueryParam[];
+        const key = (percentDecodePath(t.slice(0, q)) as string).slice(1);
+        return verifyRequest({ method: 'GET', bucket: BUCKET, key, query, headers: requests[0]!.headers }, vopts);
+      },
+    },
+  ]);
   console.log('');
-  for (const r of [v1, v2]) {
+  for (const r of [v1!, v2!]) {
     console.log(`${r.name.padEnd(width)}  ${fmt(r.median).padStart(9)} ops/s (${fmt(r.min)}..${fmt(r.max)}) | ${fmt(r.cpu).padStart(9)} ops/cpu-s`);
   }
 

@@ -3,7 +3,6 @@
  * runs in browsers, workers and edge runtimes. No `Buffer`, no `node:` imports.
  */
 import { toBase64, toHex } from './encode.js';
-import { Lru } from './lru.js';
 import type { SignPlan } from './plan.js';
 
 const utf8 = new TextEncoder();
@@ -22,16 +21,19 @@ function hmac(key: CryptoKey, data: string): Promise<ArrayBuffer> {
   return subtle().sign('HMAC', key, utf8.encode(data));
 }
 
-// Promises are cached so concurrent first calls share one derivation; failures are evicted.
-const keys = new Lru<Promise<CryptoKey>>(64);
+// LRU of derived keys (64 entries; re-insertion marks recent use). Promises are cached so
+// concurrent first calls share one derivation; failures are evicted.
+const keys = new Map<string, Promise<CryptoKey>>();
 
 function cached(id: string, derive: () => Promise<CryptoKey>): Promise<CryptoKey> {
   let k = keys.get(id);
+  keys.delete(id);
   if (!k) {
     k = derive();
-    keys.set(id, k);
     k.catch(() => keys.delete(id));
   }
+  keys.set(id, k);
+  if (keys.size > 64) keys.delete(keys.keys().next().value!);
   return k;
 }
 

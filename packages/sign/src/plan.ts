@@ -72,7 +72,7 @@ type Headers = Map<string, [string, string]>;
 function checkCredentials(c: Credentials): Credentials {
   // Pitfall 22: stray whitespace in copied keys is the classic silent mismatch; refuse it.
   for (const v of [c?.accessKeyId, c?.accessKeySecret, c?.securityToken ?? 'x']) {
-    if (typeof v !== 'string' || !v || trimOws(v) !== v || c.accessKeyId.includes('/')) {
+    if (typeof v !== 'string' || !v || v.trim() !== v || c.accessKeyId.includes('/')) {
       bad("credentials: empty, padded, or '/' in accessKeyId");
     }
   }
@@ -123,6 +123,7 @@ function unique(pairs: readonly Pair[]): void {
  * present, except `host`, which `host()` supplies from the URL.
  */
 function signHeadersV4(h: Headers, additionalIn: readonly string[] | undefined, host: () => string) {
+  if (!h.size && !additionalIn?.length) return { names: [], canonical: '', additional: '', sent: {} };
   const additional: string[] = [];
   for (const a of additionalIn ?? []) {
     const n = String(a).toLowerCase();
@@ -153,8 +154,8 @@ function allHeaders(h: Headers, authorization: string): Record<string, string> {
 }
 
 function common(o: Input, credentials: Credentials) {
-  const method = (o.method ?? 'GET').toUpperCase();
-  if (!METHOD.test(method)) bad(`invalid method ${o.method}`);
+  const method = o.method === undefined ? 'GET' : o.method.toUpperCase();
+  if (o.method && !METHOD.test(method)) bad(`invalid method ${o.method}`);
   return {
     now: clock(o.date),
     method,
@@ -197,8 +198,10 @@ function planV4(o: Input, credentials: Credentials, expires: number): SignPlan<O
     );
     if (securityToken) encoded.push(['x-oss-security-token', uriEncode(securityToken, false)]);
   }
-  // Encoded names are ASCII, so `<` is byte order.
-  const sorted = [...encoded].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  // Encoded names are ASCII, so `<` is byte order. Often already sorted: then no copy.
+  const sorted = encoded.every((p, i) => !i || encoded[i - 1]![0] < p[0])
+    ? encoded
+    : [...encoded].sort((a, b) => (a[0] < b[0] ? -1 : 1));
   let query = '';
   for (const [k, v] of sorted) query += (query ? '&' : '') + (v ? k + '=' + v : k);
   const canonicalRequest =

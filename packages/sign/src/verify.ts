@@ -272,27 +272,30 @@ function parseAdditional(list: string): string[] | undefined {
 }
 
 /**
- * The canonical query string. `spec` (§2.1.3): byte order of encoded names, bare name for an
- * empty value. `ali-oss` (§2.8, alioss-wire §3.2 quirk 1 and 2): `localeCompare` order of raw
- * names, `name=` for empty values except the sub-resources ali-oss itself signs bare.
+ * The spec canonical query string (§2.1.3): encoded `name=value` sorted by encoded name in byte
+ * order, bare name for an empty value. Encoded names are ASCII without U+0001, so sorting
+ * `name` U+0001 `value` strings with the native comparator-less sort orders by name.
  */
-function canonicalQuery(q: readonly QueryParam[], skip: number, form: 'spec' | 'ali-oss'): string {
-  const entries: [string, string, string][] = [];
+function specQuery(q: readonly QueryParam[], skip: number): string {
+  const items: string[] = [];
   for (let i = 0; i < q.length; i++) {
     if (i === skip) continue;
     const p = q[i]!;
-    entries.push([uriEncode(p.name, false), p.value === '' ? '' : uriEncode(p.value, false), p.name]);
+    items.push(p.value === '' ? uriEncode(p.name, false) : uriEncode(p.name, false) + '\u0001' + uriEncode(p.value, false));
   }
-  if (form === 'spec') {
-    entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  } else {
-    // Deliberately not byte order: this reproduces ali-oss 6.x's `localeCompare` sort (§2.8).
-    entries.sort((a, b) => collator.compare(a[2], b[2]));
-  }
+  return items.sort().join('&').replaceAll('\u0001', '=');
+}
+
+/**
+ * The ali-oss 6.x form (§2.8, alioss-wire §3.2 quirks 1 and 2): raw names sorted with
+ * `localeCompare` — deliberately not byte order, this reproduces ali-oss — and `name=` for an
+ * empty value, except the sub-resources ali-oss itself signs bare.
+ */
+function aliOssQuery(q: readonly QueryParam[], skip: number): string {
+  const params = q.filter((_, i) => i !== skip).sort((a, b) => collator.compare(a.name, b.name));
   let s = '';
-  for (let i = 0; i < entries.length; i++) {
-    const [k, v, raw] = entries[i]!;
-    s += (i ? '&' : '') + k + (v !== '' ? '=' + v : form === 'spec' || SUBRESOURCES.has(raw) ? '' : '=');
+  for (const p of params) {
+    s += (s ? '&' : '') + uriEncode(p.name, false) + (p.value !== '' ? '=' + uriEncode(p.value, false) : SUBRESOURCES.has(p.name) ? '' : '=');
   }
   return s;
 }
@@ -497,14 +500,14 @@ function verifyV4(req: VerifyRequest, opts: VerifyOptions, scheme: AuthScheme, a
   const ascii = !NON_ASCII.test(headers);
   const hashHex = (cr: string): string => (ascii ? sha256Hex(cr) : createHash('sha256').update(cr, 'latin1').digest('hex'));
 
-  const specQuery = canonicalQuery(q, skip, 'spec');
-  const specRequest = head + specQuery + tail;
+  const spec = specQuery(q, skip);
+  const specRequest = head + spec + tail;
   const specSts = stsHead + hashHex(specRequest);
   if (safeEqual(createHmac('sha256', key).update(specSts).digest(), provided)) {
     return { ok: true, scheme, accessKeyId: rec.accessKeyId, securityToken: rec.securityToken, form: 'spec', expiresAt };
   }
-  const aliQuery = canonicalQuery(q, skip, 'ali-oss');
-  if (aliQuery !== specQuery) {
+  const aliQuery = aliOssQuery(q, skip);
+  if (aliQuery !== spec) {
     const aliSts = stsHead + hashHex(head + aliQuery + tail);
     if (safeEqual(createHmac('sha256', key).update(aliSts).digest(), provided)) {
       return { ok: true, scheme, accessKeyId: rec.accessKeyId, securityToken: rec.securityToken, form: 'ali-oss', expiresAt };

@@ -414,3 +414,13 @@ test('x-oss-date formatting equals toISOString over the whole 1970..9999 range',
   for (let i = 0; i < 20_000; i++) edges.push(Math.floor(r() * 253402300800000));
   for (const ms of edges) assert.equal(isoBasic(ms), new Date(ms).toISOString().replace(/[-:]|\.\d+/g, ''), String(ms));
 });
+
+test('the WebCrypto signing-key cache evicts beyond 64 entries and stays correct', async () => {
+  for (let d = 0; d < 100; d += 1) {
+    const o = { ...base, date: T0 + d * 86_400_000 };
+    const [a, s] = [await web.presignUrl(o), presignUrlSync(o)];
+    assert.equal(a.url, s.url, `day ${d}`);
+  }
+  // Back to an evicted day: derived again, same answer.
+  assert.equal((await web.presignUrl(base)).url, presignUrlSync(base).url);
+});

@@ -19,13 +19,39 @@ const SERVER_OPTIONS: readonly OptionSpec[] = [
     description: 'Base domain for virtual-hosted buckets, bucket.DOMAIN (default localhost; $PAIL_DOMAIN)',
   },
   { name: 'log-level', value: 'LEVEL', type: 'string', description: 'debug, info, warn, error, silent (default info; $PAIL_LOG_LEVEL)' },
+  {
+    name: 'multipart-expiry',
+    value: 'DURATION',
+    type: 'string',
+    description: 'Abort multipart uploads older than this: 7d, 36h, 90m, seconds, off (default 7d; $PAIL_MULTIPART_EXPIRY)',
+  },
+  // HTTPS (docs/compatibility.md "HTTPS"; `pail dev-cert` makes a development certificate).
+  { name: 'tls-cert', value: 'FILE', type: 'string', description: 'PEM certificate (chain): serve HTTPS ($PAIL_TLS_CERT)' },
+  { name: 'tls-key', value: 'FILE', type: 'string', description: 'PEM private key of --tls-cert ($PAIL_TLS_KEY)' },
+  {
+    name: 'tls-port',
+    value: 'PORT',
+    type: 'string',
+    description: 'HTTPS on this port and plain HTTP on --port; without it HTTPS is on --port ($PAIL_TLS_PORT)',
+  },
+  // Limits and timeouts (server http/limits.ts; docs/operations.md "Limits and timeouts").
+  { name: 'max-connections', value: 'N', type: 'string', description: 'Open connections at most, 0 = no limit (default 4096; $PAIL_MAX_CONNECTIONS)' },
+  { name: 'headers-timeout', value: 'SECONDS', type: 'string', description: 'Time to send the request headers (default 35; $PAIL_HEADERS_TIMEOUT)' },
+  { name: 'request-timeout', value: 'SECONDS', type: 'string', description: 'Time to send a whole request, 0 = none (default 3600; $PAIL_REQUEST_TIMEOUT)' },
+  { name: 'idle-timeout', value: 'SECONDS', type: 'string', description: 'Drop a connection idle this long, 0 = never (default 120; $PAIL_IDLE_TIMEOUT)' },
+  { name: 'keep-alive-timeout', value: 'SECONDS', type: 'string', description: 'Close idle keep-alive connections after (default 30; $PAIL_KEEP_ALIVE_TIMEOUT)' },
+  { name: 'max-header-size', value: 'BYTES', type: 'string', description: 'Request line + headers at most (default 16384; $PAIL_MAX_HEADER_SIZE)' },
+  { name: 'max-headers', value: 'N', type: 'string', description: 'Header fields per request at most (default 200; $PAIL_MAX_HEADERS)' },
 ];
 
 export const serve: Command = {
   spec: {
     name: 'serve',
     summary: 'run a Pail server (an OSS-compatible object store) in the foreground',
-    usage: ['serve [--host ADDR] [--port PORT] [--data-dir DIR] [--region REGION] [--domain DOMAIN]... [--example]'],
+    usage: [
+      'serve [--host ADDR] [--port PORT] [--data-dir DIR] [--region REGION] [--domain DOMAIN]... [--example]',
+      'serve --tls-cert FILE --tls-key FILE [--tls-port PORT] [options]',
+    ],
     options: [
       ...SERVER_OPTIONS,
       { name: 'example', type: 'boolean', description: 'Create examplebucket/exampleobject.txt and print a presigned URL for it' },
@@ -41,6 +67,7 @@ export const serve: Command = {
       '  pail serve',
       '  pail serve --port 9000 --data-dir /var/lib/pail --domain oss.example.test',
       '  npm start          (= pail serve --example)',
+      '  pail dev-cert && pail serve --tls-cert .pail/tls/cert.pem --tls-key .pail/tls/key.pem --tls-port 9443',
     ].join('\n'),
   },
   async run(ctx) {
@@ -79,6 +106,7 @@ export const serve: Command = {
 
     const endpoint = server.url.replace(/\/$/, '');
     out.write(`Pail is listening on ${endpoint}  (region ${config.region}, data in ${config.dataDir})\n`);
+    if (server.tlsUrl !== undefined && server.tlsUrl !== server.url) out.write(`HTTPS on ${server.tlsUrl}\n`);
     if (server.createdRootKey) {
       const { accessKeyId, accessKeySecret } = server.rootCredentials;
       out.write(

@@ -26,6 +26,14 @@ export const CATALOGUE = {
     ec: '0003-00000001',
     verified: false,
   },
+  /** A CORS preflight (OptionObject) that no rule allows; OSS's wording, misspellings included. */
+  AccessForbidden: {
+    status: 403,
+    message:
+      "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Requet-Headers are not whitelisted by the resource's CORS spec.",
+    ec: '0034-00000101',
+    verified: false,
+  },
   BucketAlreadyExists: {
     status: 409,
     message:
@@ -75,10 +83,29 @@ export const CATALOGUE = {
     ec: '0042-00000003',
     verified: false,
   },
+  InvalidPolicyDocument: {
+    status: 400,
+    message: 'Invalid Policy: the policy document is not valid.',
+    ec: '0006-00000220',
+    verified: false,
+  },
   InvalidPartOrder: {
     status: 400,
     message: 'The list of parts was not in ascending order. Parts list must specified in order by part number.',
     ec: '0042-00000004',
+    verified: false,
+  },
+  InvalidTag: {
+    status: 400,
+    message: 'The tag provided was not a valid tag.',
+    ec: '0010-00000217',
+    verified: false,
+  },
+  /** A symlink's target is itself a symlink (OSS does not chain links). */
+  InvalidTargetType: {
+    status: 400,
+    message: 'The symbolic link target object type is not supported.',
+    ec: '0026-00000013',
     verified: false,
   },
   InvalidRange: { status: 416, message: 'The requested range cannot be satisfied', ec: '0016-00000110', verified: false },
@@ -89,6 +116,12 @@ export const CATALOGUE = {
     message: 'The XML you provided was not well-formed or did not validate against our published schema.',
     ec: '0016-00000608',
     verified: true,
+  },
+  MalformedPOSTRequest: {
+    status: 400,
+    message: 'The body of your POST request is not well-formed multipart/form-data.',
+    ec: '0006-00000001',
+    verified: false,
   },
   MethodNotAllowed: {
     status: 405,
@@ -104,6 +137,7 @@ export const CATALOGUE = {
     verified: false,
   },
   NoSuchBucket: { status: 404, message: 'The specified bucket does not exist.', ec: '0015-00000101', verified: true },
+  NoSuchCORSConfiguration: { status: 404, message: 'The CORS Configuration does not exist.', ec: '0034-00000201', verified: false },
   NoSuchKey: { status: 404, message: 'The specified key does not exist.', ec: '0026-00000001', verified: true },
   NoSuchUpload: {
     status: 404,
@@ -113,6 +147,12 @@ export const CATALOGUE = {
   },
   /** Pail's own: an unknown path under the reserved `/-/` prefix on the service host. */
   NotFound: { status: 404, message: 'The specified Pail endpoint does not exist.', ec: '0000-00000404', verified: false },
+  NotSymlink: {
+    status: 400,
+    message: 'The specified object is not a symlink.',
+    ec: '0043-00000101',
+    verified: false,
+  },
   NotImplemented: {
     status: 501,
     message: 'Pail does not implement this operation yet.',
@@ -137,6 +177,18 @@ export const CATALOGUE = {
     ec: '0025-00000001',
     verified: false,
   },
+  RequestIsNotMultiPartContent: {
+    status: 400,
+    message: 'Bucket POST must be of the enclosure-type multipart/form-data.',
+    ec: '0006-00000002',
+    verified: false,
+  },
+  RequestTimeout: {
+    status: 400,
+    message: 'Your socket connection to the server was not read from or written to within the timeout period.',
+    ec: '0016-00000106',
+    verified: false,
+  },
   RequestTimeTooSkewed: {
     status: 403,
     message: 'The difference between the request time and the current time is too large.',
@@ -147,6 +199,13 @@ export const CATALOGUE = {
     status: 503,
     message: 'Please reduce your request rate.',
     ec: '0000-00000503',
+    verified: false,
+  },
+  /** GetObject / HeadObject through a symlink whose target does not exist. */
+  SymlinkTargetNotExist: {
+    status: 404,
+    message: 'The symlink target object does not exist.',
+    ec: '0026-00000012',
     verified: false,
   },
   SignatureDoesNotMatch: {

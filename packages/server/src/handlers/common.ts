@@ -102,5 +102,7 @@ export function objectHeaders(rec: ObjectRecord, range?: { readonly start: numbe
   if (hh.cacheControl !== undefined) h['Cache-Control'] = hh.cacheControl;
   if (hh.expires !== undefined) h.Expires = hh.expires;
   for (const [k, v] of Object.entries(rec.userMeta)) h[META_PREFIX + k] = v;
+  const tagCount = rec.tags === undefined ? 0 : Object.keys(rec.tags).length;
+  if (tagCount > 0) h['x-oss-tagging-count'] = String(tagCount);
   return h;
 }

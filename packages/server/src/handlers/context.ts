@@ -1,12 +1,15 @@
 /**
  * What a handler gets: the authenticated, authorized request. Handlers never re-check
  * authentication or authorization (style-anchors.md rule 5); they validate their own
- * parameters, call storage and describe the response.
+ * parameters, call storage and describe the response. The one exception is access the route
+ * cannot name: keys in a DeleteMultipleObjects body, a symlink's target, a PostObject form's key
+ * and signer. Those go through `authorize`, the pipeline's own authorizers.
  */
 import type { Readable } from 'node:stream';
-import type { Principal } from '../auth/keys.js';
+import type { AccessKeyStore, Principal } from '../auth/keys.js';
 import type { CoreRequest } from '../core.js';
 import type { Logger } from '../log.js';
+import type { AccessPair } from '../protocol/access.js';
 import type { Operation } from '../protocol/operations.js';
 import type { ParsedRequest } from '../protocol/request.js';
 import type { BucketRecord, Storage } from '../storage/types.js';
@@ -29,6 +32,13 @@ export interface HandlerContext<O extends Operation = Operation> {
   readonly log: Logger;
   /** Request body bytes stored, for the access log. */
   bytesIn: number;
+  /**
+   * Authorizes pairs known only once the handler has read the request (for `principal`, default
+   * the request's): resolves, or throws the 403 the pipeline would have answered.
+   */
+  readonly authorize: (pairs: readonly AccessPair[], principal?: Principal) => Promise<void>;
+  /** The access keys (PostObject verifies its form's signature itself). */
+  readonly keys: AccessKeyStore;
 }
 
 export interface HandlerResult {

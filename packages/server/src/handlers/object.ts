@@ -29,6 +29,8 @@ import type { ObjectHttpHeaders, ObjectRecord } from '../storage/types.js';
 import { parseStorageClass } from './bucket.js';
 import { checkContentMd5Syntax, noSuchKey, objectHeaders, ownerNode, requireBucket, xmlResult } from './common.js';
 import type { Handler, HandlerContext, HandlerResult } from './context.js';
+import { openResolved, resolveRecord } from './symlink.js';
+import { parseTaggingHeader } from './tagging.js';
 
 /** OSS PutObject limit: 5 GB. */
 export const MAX_PUT_OBJECT_SIZE = 5 * 1024 ** 3;
@@ -82,6 +84,7 @@ export const putObject: Handler<PutObject> = async (ctx) => {
   if (userMetaSize(userMeta) > MAX_USER_META_BYTES) {
     throw new OssError('InvalidArgument', { message: 'The user metadata (x-oss-meta-*) must not exceed 8 KB in total.' });
   }
+  const tags = parseTaggingHeader(header(h, 'x-oss-tagging'));
   const record = await ctx.storage.putObject({
     bucket: op.bucket,
     key: op.key,
@@ -93,6 +96,7 @@ export const putObject: Handler<PutObject> = async (ctx) => {
     ...(storageClass === undefined ? {} : { storageClass }),
     httpHeaders: httpHeadersFrom(h, op.key),
     userMeta,
+    ...(tags === undefined || Object.keys(tags).length === 0 ? {} : { tags }),
     ...(req.signal ? { signal: req.signal } : {}),
   });
   ctx.bytesIn = record.size;
@@ -121,7 +125,8 @@ function preconditionResponse(ctx: HandlerContext, rec: ObjectRecord): HandlerRe
 export const getObject: Handler<GetObject> = async (ctx) => {
   const { op } = ctx;
   requireBucket(ctx);
-  const reader = await ctx.storage.openObject(op.bucket, op.key);
+  // A symlink is followed to its target (symlink.ts).
+  const reader = await openResolved(ctx, op.bucket, op.key);
   if (!reader) throw noSuchKey(op.key);
   try {
     const rec = reader.record;
@@ -161,7 +166,7 @@ export const getObject: Handler<GetObject> = async (ctx) => {
 export const headObject: Handler<HeadObject> = async (ctx) => {
   const { op } = ctx;
   requireBucket(ctx);
-  const rec = await ctx.storage.metadata.getObject(op.bucket, op.key);
+  const rec = await resolveRecord(ctx, op.bucket, op.key);
   if (!rec) throw noSuchKey(op.key);
   const early = preconditionResponse(ctx, rec);
   if (early) return early;

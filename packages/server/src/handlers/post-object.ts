@@ -34,6 +34,9 @@ import { urlEncodeKey } from './list.js';
 
 /** OSS PostObject limit: 5 GB. */
 export const MAX_POST_OBJECT_SIZE = 5 * 1024 ** 3;
+/** The placeholder OSS replaces with the uploaded file's name in the `key` field. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: OSS's literal placeholder, not a template.
+const FILENAME_VARIABLE = '${filename}';
 /** One text field (a policy is a few KB). */
 const MAX_FIELD_BYTES = 64 * 1024;
 /** All text fields together. */
@@ -237,7 +240,7 @@ async function upload(ctx: HandlerContext<PostObject>, fields: ReadonlyMap<strin
   if (rawKey === undefined || rawKey === '') {
     throw new OssError('InvalidArgument', { message: "Bucket POST must contain a field named 'key'.", details: [['ArgumentName', 'key']] });
   }
-  const key = rawKey.replaceAll('${filename}', baseName(file.filename ?? ''));
+  const key = rawKey.replaceAll(FILENAME_VARIABLE, baseName(file.filename ?? ''));
   checkObjectKey(key);
   const auth = authenticateForm(ctx, fields);
   await ctx.authorize(

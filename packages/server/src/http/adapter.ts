@@ -37,14 +37,16 @@ function hasBody(req: IncomingMessage): boolean {
  * (403, 404, 400…) never has its body sent.
  */
 function bodyOf(req: IncomingMessage, res: ServerResponse, expectContinue: boolean, continued: () => void): AsyncIterable<Uint8Array> {
-  if (!expectContinue) return req;
   return {
     [Symbol.asyncIterator]() {
-      if (!res.headersSent) {
+      if (expectContinue && !res.headersSent) {
         res.writeContinue();
         continued();
       }
-      return req[Symbol.asyncIterator]();
+      // A handler that stops reading early (a body over its limit, a bad digest) must not
+      // destroy the request: that destroys the socket before the error response is written.
+      // The unread rest is drained by linger() after the response.
+      return req.iterator({ destroyOnReturn: false });
     },
   };
 }
@@ -57,8 +59,8 @@ function bodyOf(req: IncomingMessage, res: ServerResponse, expectContinue: boole
  * a half-close: our side is shut, the body is read to its end (or LINGER_MS), then the socket goes.
  */
 function linger(req: IncomingMessage, res: ServerResponse): void {
-  if (req.complete) return;
-  const socket = req.socket as Socket & { destroySoon?: () => void };
+  const socket = req.socket as (Socket & { destroySoon?: () => void }) | null;
+  if (req.complete || !socket || socket.destroyed) return;
   const destroySoon = socket.destroySoon;
   let closeWanted = false;
   socket.destroySoon = () => {
@@ -79,7 +81,20 @@ function linger(req: IncomingMessage, res: ServerResponse): void {
 
 function write(req: IncomingMessage, res: ServerResponse, response: CoreResponse, opts: AdapterOptions, unsentBody: boolean): void {
   res.statusCode = response.status;
-  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
+  try {
+    for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
+  } catch (err) {
+    // A header Node refuses to send (a bug upstream, e.g. a value that escaped validation):
+    // answer a bare 500 and keep the process alive rather than throw out of the callback.
+    opts.log.error('invalid response header', { requestId: response.requestId, error: err });
+    if (response.body && !Buffer.isBuffer(response.body)) response.body.destroy();
+    for (const name of res.getHeaderNames()) res.removeHeader(name);
+    res.statusCode = 500;
+    res.setHeader('Content-Length', '0');
+    res.setHeader('Connection', 'close');
+    res.end(() => response.done({ bytesSent: 0, error: err }));
+    return;
+  }
   // A client told to wait (Expect: 100-continue) that never got the go-ahead has not sent its
   // body: the connection cannot be reused. Any other unread body is drained, then the socket
   // is kept (or cut after LINGER_MS).
@@ -178,6 +193,11 @@ export function createRequestHandler(core: Core, opts: AdapterOptions) {
 export function handleClientError(err: NodeJS.ErrnoException, socket: Duplex, now: () => number): void {
   if (!socket.writable || err.code === 'ECONNRESET') {
     socket.destroy();
+    return;
+  }
+  // --headers-timeout / --request-timeout (http/limits.ts): the client was too slow.
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    rawError(socket, new OssError('RequestTimeout'), now);
     return;
   }
   const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';

@@ -35,14 +35,18 @@ export function malformedForm(detail: string): OssError {
 /** RFC 2046 §5.1.1: 1-70 characters from a restricted set. */
 const BOUNDARY = /^[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]$/;
 
-/** Splits `a; b="c;d"; e=f` at the semicolons outside quoted strings; unquotes `\x` escapes. */
+/**
+ * Splits `a; b="c;d"; e=f` at the semicolons outside quoted strings. Backslashes are literal, as
+ * browsers write names (WHATWG: `"` is sent as `%22`, and old browsers send `C:\path\name`),
+ * except that `\"` does not end a quoted string (curl escapes quotes that way).
+ */
 function parameters(value: string): { first: string; params: Map<string, string> } {
   const items: string[] = [];
   let current = '';
   let quoted = false;
   for (let i = 0; i < value.length; i++) {
     const c = value[i]!;
-    if (quoted && c === '\\' && i + 1 < value.length) {
+    if (quoted && c === '\\' && value[i + 1] === '"') {
       current += c + value[++i];
       continue;
     }
@@ -59,7 +63,7 @@ function parameters(value: string): { first: string; params: Map<string, string>
     if (eq < 0) continue;
     const name = item.slice(0, eq).trim().toLowerCase();
     let v = item.slice(eq + 1).trim();
-    if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) v = v.slice(1, -1).replace(/\\(.)/g, '$1');
+    if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) v = v.slice(1, -1).replaceAll('\\"', '"');
     if (!params.has(name)) params.set(name, v);
   }
   return { first: items[0]!.trim().toLowerCase(), params };

@@ -4,6 +4,7 @@
  * the same way, so `x-oss-meta-*` and Content-Disposition round-trip byte for byte.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { OssError } from '../errors/oss-error.js';
 
 export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>> | IncomingHttpHeaders;
 
@@ -15,13 +16,24 @@ export function header(headers: RequestHeaders, name: string): string | undefine
 
 export const META_PREFIX = 'x-oss-meta-';
 
+const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+
 /** `x-oss-meta-*` request headers → `{ name (lower-case, no prefix): latin1 value }`. */
 export function userMetaFrom(headers: RequestHeaders): Record<string, string> {
-  const meta: Record<string, string> = {};
+  // A null-prototype record: `x-oss-meta-__proto__` is an ordinary name here.
+  const meta: Record<string, string> = Object.create(null);
   for (const name of Object.keys(headers)) {
     if (name.length > META_PREFIX.length && name.startsWith(META_PREFIX)) {
       const v = headers[name];
       if (v === undefined) continue;
+      // Names can also come from PostObject form fields, which no HTTP parser has vetted: a
+      // name that is not an RFC 9110 token could never be sent back as a header.
+      if (!HEADER_TOKEN.test(name)) {
+        throw new OssError('InvalidArgument', {
+          message: 'The user metadata name is not a valid HTTP header name.',
+          details: [['ArgumentName', name]],
+        });
+      }
       meta[name.slice(META_PREFIX.length)] = Array.isArray(v) ? v.join(',') : v;
     }
   }
@@ -88,7 +100,8 @@ export function contentTypeForKey(key: string): string {
   const slash = key.lastIndexOf('/');
   const dot = key.lastIndexOf('.');
   if (dot <= slash || dot === key.length - 1) return DEFAULT_CONTENT_TYPE;
-  return MIME[key.slice(dot + 1).toLowerCase()] ?? DEFAULT_CONTENT_TYPE;
+  const ext = key.slice(dot + 1).toLowerCase();
+  return Object.hasOwn(MIME, ext) ? MIME[ext]! : DEFAULT_CONTENT_TYPE;
 }
 
 /** RFC 1123 (`Sun, 29 Nov 2026 13:39:06 GMT`): `Date`, `Last-Modified`. */

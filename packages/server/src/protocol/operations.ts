@@ -15,6 +15,8 @@ import type { BucketAcl, ObjectAcl } from '../storage/types.js';
 import { type AccessPair, bucketResource, objectResource, SERVICE_RESOURCE } from './access.js';
 import type { AddressLevel } from './address.js';
 import { header, isValidHeaderValue, type RequestHeaders, utf8AsLatin1 } from './headers.js';
+import type { CorsOperation } from './cors.js';
+import { build as objectApi, copySourceVersion, type ObjectApiOperation, taggingAccess } from './object-api.js';
 import { percentDecode } from './target.js';
 
 type Op<N extends string, P extends object = object> = { readonly name: N; readonly access: readonly AccessPair[] } & P;
@@ -92,6 +94,8 @@ export type Operation =
   | DeleteObject
   | PutObjectAcl
   | GetObjectAcl
+  | ObjectApiOperation
+  | CorsOperation
   | NotImplemented
   | PailHealth
   | PailReady;
@@ -121,6 +125,26 @@ const IMPLEMENTED: Readonly<Record<ImplementedName, true>> = {
   DeleteObject: true,
   PutObjectAcl: true,
   GetObjectAcl: true,
+  PutBucketCors: true,
+  GetBucketCors: true,
+  DeleteBucketCors: true,
+  OptionObject: true,
+  InitiateMultipartUpload: true,
+  UploadPart: true,
+  UploadPartCopy: true,
+  CompleteMultipartUpload: true,
+  AbortMultipartUpload: true,
+  ListParts: true,
+  ListMultipartUploads: true,
+  CopyObject: true,
+  AppendObject: true,
+  DeleteMultipleObjects: true,
+  PutObjectTagging: true,
+  GetObjectTagging: true,
+  DeleteObjectTagging: true,
+  PutSymlink: true,
+  GetSymlink: true,
+  PostObject: true,
 };
 export const IMPLEMENTED_OPERATIONS = Object.keys(IMPLEMENTED) as ImplementedName[];
 
@@ -309,8 +333,9 @@ export const RESPONSE_OVERRIDES: Readonly<Record<string, string>> = {
 function responseOverrides(c: RouteContext): ResponseOverrides {
   let out: Record<string, string> | undefined;
   for (const p of c.query.params) {
-    const h = RESPONSE_OVERRIDES[p.name];
-    if (h === undefined) continue;
+    // Own-property lookup: names like `constructor` must not reach Object.prototype.
+    if (!Object.hasOwn(RESPONSE_OVERRIDES, p.name)) continue;
+    const h = RESPONSE_OVERRIDES[p.name]!;
     // The decoded text travels as its UTF-8 octets (e.g. `filename="中文.txt"`).
     const v = utf8AsLatin1(p.value);
     if (!isValidHeaderValue(v)) {
@@ -362,11 +387,38 @@ function ni(
 
 const hasCopySource = (c: RouteContext): boolean => header(c.headers, 'x-oss-copy-source') !== undefined;
 
+/**
+ * A row of the object API (protocol/object-api.ts builds the operation from the parameters).
+ * `versionId` (of the request, or of `x-oss-copy-source`) other than `null` is NotImplemented.
+ */
+function api(
+  level: AddressLevel,
+  method: string,
+  sub: string | null,
+  operation: string,
+  access: (c: RouteContext) => readonly AccessPair[],
+  make: (c: RouteContext, access: readonly AccessPair[]) => Operation,
+  when?: (c: RouteContext) => boolean,
+): Route {
+  return {
+    level,
+    method,
+    sub,
+    operation,
+    build: (c) => {
+      const pairs = access(c);
+      const v = copySourceVersion(c);
+      if (v !== undefined && v !== 'null') return notImplemented(c, operation, pairs, 'x-oss-copy-source versionId');
+      return versioned(c, operation, pairs) ?? make(c, pairs);
+    },
+    ...(when ? { when } : {}),
+  };
+}
+
 const VERBS: Readonly<Record<string, string>> = { GET: 'Get', PUT: 'Put', DELETE: 'Delete' };
 /** Bucket configuration sub-resources Pail recognises but does not implement: Get/Put/Delete each. */
 const BUCKET_CONFIGS: readonly (readonly [sub: string, name: string])[] = [
   ['versioning', 'BucketVersioning'],
-  ['cors', 'BucketCors'],
   ['lifecycle', 'BucketLifecycle'],
   ['logging', 'BucketLogging'],
   ['website', 'BucketWebsite'],
@@ -441,8 +493,9 @@ export const ROUTES: readonly Route[] = [
     operation: 'GetBucketStat',
     build: (c) => ({ name: 'GetBucketStat', bucket: b(c), access: onBucket(c, 'oss:GetBucketStat') }),
   },
-  ni('bucket', 'GET', 'uploads', 'ListMultipartUploads', (c) => onBucket(c, 'oss:ListMultipartUploads')),
-  ni('bucket', 'POST', 'delete', 'DeleteMultipleObjects', (c) => onAllObjects(c, 'oss:DeleteObject')),
+  api('bucket', 'GET', 'uploads', 'ListMultipartUploads', (c) => onBucket(c, 'oss:ListMultipartUploads'), objectApi.listMultipartUploads),
+  // Each key of the body is authorized again by the handler (oss:DeleteObject on bucket/key).
+  api('bucket', 'POST', 'delete', 'DeleteMultipleObjects', (c) => onAllObjects(c, 'oss:DeleteObject'), objectApi.deleteMultipleObjects),
   ni('bucket', 'GET', 'versions', 'ListObjectVersions', (c) => onBucket(c, 'oss:ListObjectVersions')),
   ...BUCKET_CONFIGS.flatMap(([sub, name]) =>
     ['GET', 'PUT', 'DELETE'].map((method) => ni('bucket', method, sub, VERBS[method] + name, (c) => onBucket(c, `oss:${VERBS[method]}${name}`))),
@@ -497,8 +550,31 @@ export const ROUTES: readonly Route[] = [
     operation: 'DeleteBucket',
     build: (c) => ({ name: 'DeleteBucket', bucket: b(c), access: onBucket(c, 'oss:DeleteBucket') }),
   },
-  ni('bucket', 'POST', null, 'PostObject', (c) => onAllObjects(c, 'oss:PutObject')),
-  ni('bucket', 'OPTIONS', '*', 'OptionObject', () => []),
+  // The form authenticates PostObject; the handler authorizes oss:PutObject on the form's key.
+  api('bucket', 'POST', null, 'PostObject', (c) => onAllObjects(c, 'oss:PutObject'), objectApi.postObject),
+  {
+    level: 'bucket',
+    method: 'GET',
+    sub: 'cors',
+    operation: 'GetBucketCors',
+    build: (c) => ({ name: 'GetBucketCors', bucket: b(c), access: onBucket(c, 'oss:GetBucketCors') }),
+  },
+  {
+    level: 'bucket',
+    method: 'PUT',
+    sub: 'cors',
+    operation: 'PutBucketCors',
+    build: (c) => ({ name: 'PutBucketCors', bucket: b(c), access: onBucket(c, 'oss:PutBucketCors') }),
+  },
+  {
+    level: 'bucket',
+    method: 'DELETE',
+    sub: 'cors',
+    operation: 'DeleteBucketCors',
+    build: (c) => ({ name: 'DeleteBucketCors', bucket: b(c), access: onBucket(c, 'oss:DeleteBucketCors') }),
+  },
+  // The preflight of any bucket request (ListObjects from a page); answered before authentication.
+  { level: 'bucket', method: 'OPTIONS', sub: '*', operation: 'OptionObject', build: (c) => ({ name: 'OptionObject', bucket: b(c), key: '', access: [] }) },
 
   // --- object level --------------------------------------------------------------------------
   {
@@ -533,25 +609,47 @@ export const ROUTES: readonly Route[] = [
       return versioned(c, 'GetObjectMeta', access) ?? { name: 'GetObjectMeta', bucket: b(c), key: c.key, access };
     },
   },
-  ni('object', 'POST', 'uploads', 'InitiateMultipartUpload', (c) => onObject(c, 'oss:PutObject')),
-  ni(
+  api(
+    'object',
+    'POST',
+    'uploads',
+    'InitiateMultipartUpload',
+    (c) => [...onObject(c, 'oss:PutObject'), ...taggingAccess(c, objectResource(b(c), c.key))],
+    objectApi.initiateMultipartUpload,
+  ),
+  api(
     'object',
     'PUT',
     'uploadId',
     'UploadPartCopy',
     (c) => [...copySourceAccess(c), ...onObject(c, 'oss:PutObject')],
+    objectApi.uploadPartCopy,
     (c) => c.query.has('partNumber') && hasCopySource(c),
   ),
-  ni('object', 'PUT', 'uploadId', 'UploadPart', (c) => onObject(c, 'oss:PutObject'), (c) => c.query.has('partNumber')),
-  ni('object', 'POST', 'uploadId', 'CompleteMultipartUpload', (c) => onObject(c, 'oss:PutObject')),
-  ni('object', 'DELETE', 'uploadId', 'AbortMultipartUpload', (c) => onObject(c, 'oss:AbortMultipartUpload')),
-  ni('object', 'GET', 'uploadId', 'ListParts', (c) => onObject(c, 'oss:ListParts')),
-  ni('object', 'POST', 'append', 'AppendObject', (c) => onObject(c, 'oss:PutObject')),
-  ni('object', 'PUT', 'tagging', 'PutObjectTagging', (c) => onObject(c, 'oss:PutObjectTagging')),
-  ni('object', 'GET', 'tagging', 'GetObjectTagging', (c) => onObject(c, 'oss:GetObjectTagging')),
-  ni('object', 'DELETE', 'tagging', 'DeleteObjectTagging', (c) => onObject(c, 'oss:DeleteObjectTagging')),
-  ni('object', 'PUT', 'symlink', 'PutSymlink', (c) => onObject(c, 'oss:PutObject')),
-  ni('object', 'GET', 'symlink', 'GetSymlink', (c) => onObject(c, 'oss:GetObject')),
+  api('object', 'PUT', 'uploadId', 'UploadPart', (c) => onObject(c, 'oss:PutObject'), objectApi.uploadPart, (c) => c.query.has('partNumber')),
+  api('object', 'POST', 'uploadId', 'CompleteMultipartUpload', (c) => onObject(c, 'oss:PutObject'), objectApi.completeMultipartUpload),
+  api('object', 'DELETE', 'uploadId', 'AbortMultipartUpload', (c) => onObject(c, 'oss:AbortMultipartUpload'), objectApi.abortMultipartUpload),
+  api('object', 'GET', 'uploadId', 'ListParts', (c) => onObject(c, 'oss:ListParts'), objectApi.listParts),
+  api(
+    'object',
+    'POST',
+    'append',
+    'AppendObject',
+    (c) => [...onObject(c, 'oss:PutObject'), ...taggingAccess(c, objectResource(b(c), c.key))],
+    objectApi.appendObject,
+  ),
+  api('object', 'PUT', 'tagging', 'PutObjectTagging', (c) => onObject(c, 'oss:PutObjectTagging'), objectApi.putObjectTagging),
+  api('object', 'GET', 'tagging', 'GetObjectTagging', (c) => onObject(c, 'oss:GetObjectTagging'), objectApi.getObjectTagging),
+  api('object', 'DELETE', 'tagging', 'DeleteObjectTagging', (c) => onObject(c, 'oss:DeleteObjectTagging'), objectApi.deleteObjectTagging),
+  api(
+    'object',
+    'PUT',
+    'symlink',
+    'PutSymlink',
+    (c) => [...onObject(c, 'oss:PutObject'), ...taggingAccess(c, objectResource(b(c), c.key))],
+    objectApi.putSymlink,
+  ),
+  api('object', 'GET', 'symlink', 'GetSymlink', (c) => onObject(c, 'oss:GetObject'), objectApi.getSymlink),
   ni('object', 'POST', 'restore', 'RestoreObject', (c) => onObject(c, 'oss:RestoreObject')),
   {
     level: 'object',
@@ -561,14 +659,27 @@ export const ROUTES: readonly Route[] = [
     build: (c) => notImplemented(c, 'GetObject', onObject(c, 'oss:GetObject'), 'x-oss-process'),
   },
   ni('object', 'POST', 'x-oss-process', 'ProcessObject', (c) => onObject(c, 'oss:PostProcessTask')),
-  ni('object', 'OPTIONS', '*', 'OptionObject', () => []),
-  ni('object', 'PUT', null, 'CopyObject', (c) => [...copySourceAccess(c), ...onObject(c, 'oss:PutObject')], hasCopySource),
+  { level: 'object', method: 'OPTIONS', sub: '*', operation: 'OptionObject', build: (c) => ({ name: 'OptionObject', bucket: b(c), key: c.key, access: [] }) },
+  api(
+    'object',
+    'PUT',
+    null,
+    'CopyObject',
+    (c) => [...copySourceAccess(c), ...onObject(c, 'oss:PutObject'), ...taggingAccess(c, objectResource(b(c), c.key))],
+    objectApi.copyObject,
+    hasCopySource,
+  ),
   {
     level: 'object',
     method: 'PUT',
     sub: null,
     operation: 'PutObject',
-    build: (c) => ({ name: 'PutObject', bucket: b(c), key: c.key, access: onObject(c, 'oss:PutObject') }),
+    build: (c) => ({
+      name: 'PutObject',
+      bucket: b(c),
+      key: c.key,
+      access: [...onObject(c, 'oss:PutObject'), ...taggingAccess(c, objectResource(b(c), c.key))],
+    }),
   },
   {
     level: 'object',

@@ -86,4 +86,13 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'bucket CORS configuration',
+    // One JSON column (BucketCors) rather than a table: it is read with the bucket row that every
+    // request already loads, so CORS headers cost no extra query on the download path.
+    sql: `
+      ALTER TABLE buckets ADD COLUMN cors TEXT; -- JSON BucketCors, NULL when none
+    `,
+  },
 ];

@@ -15,6 +15,7 @@ import { MIGRATIONS } from './migrations.js';
 import {
   type AppendObjectInput,
   type BucketAcl,
+  type BucketCors,
   type BucketRecord,
   type CompleteMultipartUploadInput,
   type CopyObjectRecordInput,
@@ -39,6 +40,7 @@ interface BucketRow {
   storage_class: string;
   region: string;
   owner: string;
+  cors: string | null;
 }
 
 interface ObjectRow {
@@ -127,6 +129,7 @@ function toBucket(row: BucketRow): BucketRecord {
     storageClass: row.storage_class as BucketRecord['storageClass'],
     region: row.region,
     owner: row.owner,
+    ...(row.cors ? { cors: JSON.parse(row.cors) as BucketCors } : {}),
   };
 }
 
@@ -376,6 +379,11 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async setBucketAcl(name: string, acl: BucketAcl): Promise<void> {
     const { changes } = this.sql('UPDATE buckets SET acl = ? WHERE name = ?').run(acl, name);
+    if (changes === 0) throw new StorageError('NoSuchBucket', `bucket ${name} does not exist`);
+  }
+
+  async setBucketCors(name: string, cors: BucketCors | null): Promise<void> {
+    const { changes } = this.sql('UPDATE buckets SET cors = ? WHERE name = ?').run(cors === null ? null : JSON.stringify(cors), name);
     if (changes === 0) throw new StorageError('NoSuchBucket', `bucket ${name} does not exist`);
   }
 

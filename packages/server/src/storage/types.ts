@@ -24,6 +24,27 @@ export interface BucketRecord {
   readonly region: string;
   /** Access key id of the owner (root for now; RAM users later). */
   readonly owner: string;
+  /** The PutBucketCors configuration; absent when the bucket has none. */
+  readonly cors?: BucketCors;
+}
+
+/** One `CORSRule` of PutBucketCors, as configured (validated by protocol/cors.ts). */
+export interface CorsRule {
+  /** Origins, each with at most one `*`. */
+  readonly allowedOrigins: readonly string[];
+  /** Upper-case: GET, PUT, DELETE, POST, HEAD. */
+  readonly allowedMethods: readonly string[];
+  /** Request header names, each with at most one `*`. */
+  readonly allowedHeaders: readonly string[];
+  readonly exposeHeaders: readonly string[];
+  readonly maxAgeSeconds?: number;
+}
+
+/** A bucket's CORS configuration: up to 10 rules, tried in order, and `ResponseVary`. */
+export interface BucketCors {
+  readonly rules: readonly CorsRule[];
+  /** Send `Vary: Origin` on every response of the bucket. */
+  readonly responseVary: boolean;
 }
 
 /** One contiguous piece of an object's bytes: a whole blob or a slice of one. */
@@ -256,6 +277,8 @@ export interface MetadataStore {
   /** Throws NoSuchBucket, BucketNotEmpty (objects or multipart uploads in progress). */
   deleteBucket(name: string): Promise<void>;
   setBucketAcl(name: string, acl: BucketAcl): Promise<void>;
+  /** Sets the CORS configuration, or removes it with `null`. Throws NoSuchBucket. */
+  setBucketCors(name: string, cors: BucketCors | null): Promise<void>;
   /** Throws NoSuchBucket. */
   bucketStat(
     name: string,

@@ -124,6 +124,27 @@ export interface OssClient {
   multipartUpload(name: string, file: Buffer, options?: { partSize?: number; parallel?: number; meta?: Record<string, string>; mime?: string }): Promise<{ name: string; etag?: string; res: OssResponse }>;
   initMultipartUpload(name: string, options?: RequestOptions): Promise<{ uploadId: string; bucket: string; name: string; res: OssResponse }>;
   abortMultipartUpload(name: string, uploadId: string, options?: RequestOptions): Promise<{ res: OssResponse }>;
+  uploadPart(
+    name: string,
+    uploadId: string,
+    partNo: number,
+    file: Buffer,
+    start: number,
+    end: number,
+    options?: RequestOptions,
+  ): Promise<{ name: string; etag: string; res: OssResponse }>;
+  completeMultipartUpload(
+    name: string,
+    uploadId: string,
+    parts: { number: number; etag: string }[],
+    options?: RequestOptions,
+  ): Promise<{ etag: string; res: OssResponse }>;
+  listParts(
+    name: string,
+    uploadId: string,
+    query?: Record<string, string | number>,
+  ): Promise<{ uploadId: string; parts: { PartNumber: string; ETag: string; Size: string }[] | { PartNumber: string; ETag: string; Size: string }; res: OssResponse }>;
+  listUploads(query?: Record<string, string | number>): Promise<{ uploads: { name: string; uploadId: string }[]; res: OssResponse }>;
   append(name: string, file: Buffer, options?: { position?: string | number }): Promise<{ nextAppendPosition: string; res: OssResponse }>;
   deleteMulti(names: string[], options?: { quiet?: boolean }): Promise<{ deleted: unknown[]; res: OssResponse }>;
   putObjectTagging(name: string, tag: Record<string, string>, options?: RequestOptions): Promise<{ status: number; res: OssResponse }>;

@@ -47,14 +47,7 @@ import {
  * Operations whose server side has not landed yet. Their steps (LATER_STEPS) must currently fail
  * with 501 NotImplemented. The lead empties this list as the object API lands.
  */
-export const PENDING_OPERATIONS: ReadonlySet<PendingOperation> = new Set<PendingOperation>([
-  'CopyObject',
-  'MultipartUpload',
-  'AppendObject',
-  'DeleteMultipleObjects',
-  'ObjectTagging',
-  'Symlink',
-]);
+export const PENDING_OPERATIONS: ReadonlySet<PendingOperation> = new Set<PendingOperation>([]);
 
 export type PendingOperation =
   | 'CopyObject'
@@ -912,6 +905,15 @@ export const LATER_STEPS: readonly PendingStep[] = [
       ctx.objects.set('copy/replaced.txt', ctx.objects.get(src)!);
       assert.deepEqual((await ctx.client.head('copy/replaced.txt')).meta, { replaced: 'yes' });
       await expectOssError(ctx.client.copy('copy/x.txt', 'no/such/source.txt'), { code: 'NoSuchKey', status: 404 });
+      // ali-oss turns `headers: {'If-Match': …}` into x-oss-copy-source-if-match.
+      await expectOssError(ctx.client.copy('copy/x.txt', src, { headers: { 'If-Match': '"0123456789ABCDEF0123456789ABCDEF"' } }), {
+        code: 'PreconditionFailed',
+        status: 412,
+      });
+      const guarded = await ctx.client.copy('copy/guarded.txt', src, { headers: { 'If-Match': md5Etag(ctx.objects.get(src)!) } });
+      assert.equal(guarded.res.status, 200);
+      ctx.objects.set('copy/guarded.txt', ctx.objects.get(src)!);
+      await getVerified(ctx, 'copy/guarded.txt');
     },
   },
   {
@@ -921,7 +923,36 @@ export const LATER_STEPS: readonly PendingStep[] = [
     async run(ctx) {
       const init = await ctx.client.initMultipartUpload('mpu/aborted.bin');
       assert.ok(init.uploadId);
+      assert.ok((await ctx.client.listUploads()).uploads.some((u) => u.uploadId === init.uploadId), 'ListMultipartUploads');
       assert.equal((await ctx.client.abortMultipartUpload('mpu/aborted.bin', init.uploadId)).res.status, 204);
+      await expectOssError(ctx.client.abortMultipartUpload('mpu/aborted.bin', init.uploadId), { code: 'NoSuchUpload', status: 404 });
+
+      // Explicit parts, uploaded out of order; Complete echoes the raw part ETags (wire §2.2).
+      const partSize = 100 * 1024;
+      const whole = bytes(2 * partSize + 777, 19);
+      const key = 'mpu/explicit 中.bin';
+      const up = await ctx.client.initMultipartUpload(key);
+      const ranges = [
+        [3, 2 * partSize, whole.length],
+        [1, 0, partSize],
+        [2, partSize, 2 * partSize],
+      ] as const;
+      const parts: { number: number; etag: string }[] = [];
+      for (const [n, start, end] of ranges) {
+        const p = await ctx.client.uploadPart(key, up.uploadId, n, whole, start, end);
+        assert.equal(p.etag, md5Etag(whole.subarray(start, end)), `part ${n} ETag`);
+        parts.push({ number: n, etag: p.etag });
+      }
+      const listed = await ctx.client.listParts(key, up.uploadId);
+      const listedParts = Array.isArray(listed.parts) ? listed.parts : [listed.parts];
+      assert.deepEqual(listedParts.map((p) => Number(p.PartNumber)), [1, 2, 3], 'ListParts in part order');
+      const done = await ctx.client.completeMultipartUpload(key, up.uploadId, parts);
+      assert.equal(done.res.status, 200);
+      assert.match(String(done.etag), /^"[0-9A-F]{32}-3"$/);
+      ctx.objects.set(key, whole);
+      await getVerified(ctx, key);
+      await expectOssError(ctx.client.listParts(key, up.uploadId), { code: 'NoSuchUpload', status: 404 });
+
       const body = bytes(12 * 1024 * 1024 + 123, 16);
       const r = await ctx.client.multipartUpload('mpu/big.bin', body, { partSize: 5 * 1024 * 1024, meta: { m: '1' } });
       assert.equal(r.res.status, 200);
@@ -948,6 +979,11 @@ export const LATER_STEPS: readonly PendingStep[] = [
       await getVerified(ctx, 'append/log.txt');
       assert.equal((await ctx.client.head('append/log.txt')).res.headers['x-oss-object-type'], 'Appendable');
       await expectOssError(ctx.client.append('append/log.txt', a, { position: 1 }), { code: 'PositionNotEqualToLength', status: 409 });
+      await expectOssError(ctx.client.append('plain.txt', a, { position: ctx.objects.get('plain.txt')!.length }), {
+        code: 'ObjectNotAppendable',
+        status: 409,
+      });
+      await getVerified(ctx, 'plain.txt');
     },
   },
   {
@@ -963,6 +999,14 @@ export const LATER_STEPS: readonly PendingStep[] = [
       for (const k of keys) {
         ctx.objects.delete(k);
         await expectOssError(ctx.client.get(k), { code: 'NoSuchKey', status: 404 });
+      }
+      // Quiet mode reports nothing on success.
+      await mapLimit(keys, 3, (k, i) => putTracked(ctx, k, bytes(10, 310 + i)));
+      const quiet = await ctx.client.deleteMulti(keys, { quiet: true });
+      assert.deepEqual(quiet.deleted, []);
+      for (const k of keys) {
+        ctx.objects.delete(k);
+        await expectOssError(ctx.client.head(k), { code: 'NoSuchKey', status: 404, ec: null });
       }
     },
   },
@@ -990,6 +1034,11 @@ export const LATER_STEPS: readonly PendingStep[] = [
       const g = await ctx.client.get('links/to-space');
       assert.equal(sha256(g.content), sha256(ctx.objects.get(target)!));
       ctx.objects.set('links/to-space', Buffer.alloc(0));
+      const nasty = 'nasty/question?mark=1&x=y.txt';
+      await ctx.client.putSymlink('links/to-nasty', nasty);
+      assert.equal((await ctx.client.getSymlink('links/to-nasty')).targetName, nasty);
+      assert.equal(sha256((await ctx.client.get('links/to-nasty')).content), sha256(ctx.objects.get(nasty)!));
+      ctx.objects.set('links/to-nasty', Buffer.alloc(0));
     },
   },
 ];

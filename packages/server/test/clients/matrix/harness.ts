@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { presignUrlSync } from '@pail/sign';
-import { startServer } from '../../../src/index.js';
+import { resolveServerConfig, startServer } from '../../../src/index.js';
 
 /** Repository root, from `packages/server/dist/test/clients/matrix/`. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../../../../', import.meta.url));
@@ -161,14 +161,12 @@ export async function startMatrixPail(
   const work = await mkdtemp(join(tmpdir(), 'pail-matrix-'));
   const dataDir = join(work, 'data');
   const tls = await devCert(join(work, 'tls'));
-  const server = await startServer({
-    dataDir,
-    host: '127.0.0.1',
-    port: 0,
-    tlsCert: tls.cert,
-    tlsKey: tls.key,
-    tlsPort: 0,
-  });
+  // The flags a user would give `pail serve` (resolveServerConfig is what the CLI calls).
+  const config = resolveServerConfig(
+    ['--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--tls-cert', tls.cert, '--tls-key', tls.key, '--tls-port', '0'],
+    {},
+  );
+  const server = await startServer(config);
   assert.ok(server.tlsPort, 'startServer returned no tlsPort although tlsPort was configured');
   const credentials = server.rootCredentials;
   const endpoints: Record<Scheme, string> = {
