@@ -111,8 +111,15 @@ for (const m of MODES) if (m !== 'same' && m !== 'distinct') throw new Error(`un
 
 const BUCKET = 'bench';
 const REGION = 'cn-hangzhou';
-/** Distinct presigned URLs per object in `distinct` mode (cycled). */
-const DISTINCT_URLS = 2048;
+/**
+ * Presigned URLs per object in `distinct` mode, enough that none repeats within a cell at the
+ * rates seen (a note flags a cell that wrapped around). Each is unique by (x-oss-date,
+ * x-oss-expires): signing times one second apart over 2048 s, then the next expiry.
+ */
+function distinctUrlCount(size: number): number {
+  return size <= 64 * 1024 ? 16384 : size <= 1024 * 1024 ? 4096 : 512;
+}
+const DATE_SPREAD = 2048;
 
 function human(size: number): string {
   if (size >= 1024 * 1024) return `${size / 1024 / 1024} MiB`;
@@ -312,6 +319,7 @@ function printTable(cells: Cell[]): void {
         if (c.non2xx || c.errors || c.timeouts) notes.push(`INVALID: non2xx=${c.non2xx} errors=${c.errors} timeouts=${c.timeouts}`);
         if (c.connections !== c.requestedConnections) notes.push(`--quick: ${c.connections} of ${c.requestedConnections} connections`);
         if (c.plannedSeconds > DURATION) notes.push(`${c.plannedSeconds} s (${MIN_ROUNDS} rounds of ${human(size)})`);
+        if (c.server === 'pail distinct' && c.requests > distinctUrlCount(size)) notes.push(`URLs reused (${distinctUrlCount(size)} distinct)`);
         const vs = ref && c !== ref;
         rows.push([
           human(size),
@@ -370,9 +378,11 @@ try {
     assert.equal(put.status, 200, `PutObject ${key}: ${put.status} ${put.body.toString()}`);
     const now = Date.now();
     const same = [targetOf(sign('GET', key, now))];
-    // Distinct signing times one second apart: every URL has its own signature.
-    const distinct = Array.from({ length: DISTINCT_URLS }, (_, i) => targetOf(sign('GET', key, now - i * 1000)));
-    for (const path of [same[0]!, distinct[DISTINCT_URLS - 1]!]) {
+    const distinct = Array.from({ length: distinctUrlCount(size) }, (_, i) =>
+      targetOf(sign('GET', key, now - (i % DATE_SPREAD) * 1000, 3600 + Math.floor(i / DATE_SPREAD))),
+    );
+    assert.equal(new Set(distinct).size, distinct.length, 'distinct URLs are distinct');
+    for (const path of [same[0]!, distinct.at(-1)!]) {
       const got = await request(pail.info.port, 'GET', path);
       assert.equal(got.status, 200, `presigned GET ${key}: ${got.status} ${got.body.toString().slice(0, 300)}`);
       assert.equal(sha256(got.body), sha256(body), `presigned GET ${key}: wrong bytes`);
@@ -414,7 +424,7 @@ try {
     autocannon: AUTOCANNON_VERSION,
     durationSeconds: DURATION,
     warmupSeconds: WARMUP,
-    distinctUrls: DISTINCT_URLS,
+    distinctUrls: Object.fromEntries(SIZES.map((size) => [size, distinctUrlCount(size)])),
     cells: cells.map((c) => {
       const base = cells.find((r) => r.server === 'node ceiling' && r.size === c.size && r.connections === c.connections);
       return {

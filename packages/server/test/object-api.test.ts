@@ -357,6 +357,7 @@ describe('AppendObject', () => {
     assert.equal(r2.headers['x-oss-hash-crc64ecma'], crc64(Buffer.concat([a, b])).toString());
     const head = await ok(h.send('HEAD', { bucket: B, key: 'ap/log.txt' }));
     assert.equal(head.headers['x-oss-object-type'], 'Appendable');
+    assert.equal(head.headers['x-oss-next-append-position'], String(a.length + b.length));
     assert.equal(head.headers['content-type'], 'text/plain');
     assert.equal(head.headers['x-oss-meta-m'], 'v');
     assert.equal(head.headers['x-oss-hash-crc64ecma'], crc64(Buffer.concat([a, b])).toString());

@@ -102,6 +102,8 @@ export function objectHeaders(rec: ObjectRecord, range?: { readonly start: numbe
   if (hh.cacheControl !== undefined) h['Cache-Control'] = hh.cacheControl;
   if (hh.expires !== undefined) h.Expires = hh.expires;
   for (const [k, v] of Object.entries(rec.userMeta)) h[META_PREFIX + k] = v;
+  // Appendable objects tell where the next append goes (OSS HeadObject / GetObject).
+  if (rec.objectType === 'Appendable') h['x-oss-next-append-position'] = String(rec.size);
   const tagCount = rec.tags === undefined ? 0 : Object.keys(rec.tags).length;
   if (tagCount > 0) h['x-oss-tagging-count'] = String(tagCount);
   return h;

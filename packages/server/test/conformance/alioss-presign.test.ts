@@ -79,7 +79,7 @@ function assertExpired(status: string | number, saved: Buffer, context: string):
   assertNoObjectBytes(saved, body, context);
 }
 
-const TAMPER_SOURCES = ['signatureUrlV4', 'signatureUrl (V1)', 'pail presign'] as const;
+const TAMPER_SOURCES = ['signatureUrlV4', 'signatureUrl (V1)', 'pail presign', 'pail presign --v1'] as const;
 type TamperSource = (typeof TAMPER_SOURCES)[number];
 interface TamperResult {
   where: string;
@@ -103,7 +103,7 @@ function tamper(source: TamperSource): Promise<{ tried: number; results: TamperR
           ? await client.signatureUrlV4('GET', 600, { headers: {} }, key)
           : source === 'signatureUrl (V1)'
             ? client.signatureUrl(key, { expires: 600 })
-            : await pailPresign(key, 600);
+            : await pailPresign(key, 600, source === 'pail presign --v1' ? ['--v1'] : []);
       const control = await rawRequest(url);
       assert.equal(control.status, 200, `control: ${control.body.toString().slice(0, 300)}`);
       assert.equal(sha256(control.body), sha256(body));

@@ -127,25 +127,44 @@ export function md5Etag(data: Buffer): string {
   return `"${createHash('md5').update(data).digest('hex').toUpperCase()}"`;
 }
 
-let crcTable: bigint[] | undefined;
+let crcLo: Uint32Array | undefined;
+let crcHi: Uint32Array | undefined;
 
 /**
  * CRC-64/XZ (ECMA-182 reflected, init and xorout all ones) as the unsigned decimal string OSS
  * sends in `x-oss-hash-crc64ecma`; check value "123456789" → 11051210869376104954 (wire §6).
- * Independent of the server's implementation on purpose; slow, for small bodies only.
+ * Independent of the server's implementation on purpose; 64-bit state kept as two uint32 halves.
  */
-export function crc64(data: Buffer): string {
-  if (!crcTable) {
-    crcTable = [];
-    for (let n = 0n; n < 256n; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1n ? (c >> 1n) ^ 0xc96c5795d7870f42n : c >> 1n;
-      crcTable.push(c);
+export function crc64(data: Uint8Array): string {
+  if (!crcLo || !crcHi) {
+    crcLo = new Uint32Array(256);
+    crcHi = new Uint32Array(256);
+    const polyLo = 0xd7870f42;
+    const polyHi = 0xc96c5795;
+    for (let n = 0; n < 256; n++) {
+      let lo = n;
+      let hi = 0;
+      for (let k = 0; k < 8; k++) {
+        const lsb = lo & 1;
+        lo = ((lo >>> 1) | ((hi & 1) << 31)) >>> 0;
+        hi >>>= 1;
+        if (lsb) {
+          lo = (lo ^ polyLo) >>> 0;
+          hi = (hi ^ polyHi) >>> 0;
+        }
+      }
+      crcLo[n] = lo;
+      crcHi[n] = hi;
     }
   }
-  let crc = 0xffffffffffffffffn;
-  for (const byte of data) crc = crcTable[Number((crc ^ BigInt(byte)) & 0xffn)]! ^ (crc >> 8n);
-  return (crc ^ 0xffffffffffffffffn).toString();
+  let lo = 0xffffffff;
+  let hi = 0xffffffff;
+  for (let i = 0; i < data.length; i++) {
+    const idx = (lo ^ data[i]!) & 0xff;
+    lo = (((lo >>> 8) | (hi << 24)) ^ crcLo[idx]!) >>> 0;
+    hi = ((hi >>> 8) ^ crcHi[idx]!) >>> 0;
+  }
+  return (((BigInt(~hi >>> 0) << 32n) | BigInt(~lo >>> 0)) & 0xffffffffffffffffn).toString();
 }
 
 /** Deterministic pseudo-random bytes (a repeatable body that no error page can contain by accident). */

@@ -121,6 +121,10 @@ async function getVerified(ctx: WorkflowContext, key: string, client: OssClient 
   assert.equal(r.res.status, 200, key);
   assert.equal(sha256(r.content), sha256(expected), `sha256 of GET ${JSON.stringify(key)}`);
   assert.equal(r.res.headers['content-length'], String(expected.length), key);
+  // Go v2, oss2 and ossutil verify this header when present (oss-api-notes §5.1): absent or exact,
+  // also for multipart and appendable objects (the combined CRC).
+  const crc = r.res.headers['x-oss-hash-crc64ecma'];
+  if (crc !== undefined) assert.equal(crc, crc64(expected), `x-oss-hash-crc64ecma of ${JSON.stringify(key)}`);
 }
 
 /** A plain HTTP GET of a presigned URL, sha256-checked. */

@@ -91,12 +91,12 @@ export class OssClient {
     readonly port: number,
     readonly creds: Credentials,
     readonly region: string,
-    opts: { maxSockets?: number } = {},
+    opts: { maxSockets?: number; keepAlive?: boolean } = {},
   ) {
-    this.agent = new Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 64 });
+    this.agent = new Agent({ keepAlive: opts.keepAlive ?? true, maxSockets: opts.maxSockets ?? 64 });
   }
 
-  static forUrl(url: string, creds: Credentials, region: string, opts: { maxSockets?: number } = {}): OssClient {
+  static forUrl(url: string, creds: Credentials, region: string, opts: { maxSockets?: number; keepAlive?: boolean } = {}): OssClient {
     const m = /^http:\/\/([^:/]+):(\d+)/.exec(url);
     if (!m) throw new Error(`bad url ${url}`);
     return new OssClient(m[1]!, Number(m[2]), creds, region, opts);
