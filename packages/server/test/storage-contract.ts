@@ -435,6 +435,19 @@ export function runMetadataStoreContract(name: string, factory: () => Promise<Me
           assert.deepEqual(await store.referencedBlobs(), new Set());
         }));
 
+      it('deletes a batch of keys in one call: reports those that existed, orphans blobs once unreferenced', () =>
+        withBucket(async (store, bucket) => {
+          await store.putObject(objectRecord(bucket, 'a', [seg('shared')]));
+          await store.putObject(objectRecord(bucket, 'b', [seg('shared'), seg('only-b')]));
+          await store.putObject(objectRecord(bucket, 'c', [seg('shared')]));
+          const { existed, orphanedBlobs } = await store.deleteObjects(bucket, ['a', 'missing', 'b', 'a']);
+          assert.deepEqual(existed, ['a', 'b']);
+          assert.deepEqual(orphanedBlobs, ['only-b']);
+          assert.deepEqual(await store.referencedBlobs(), new Set(['shared']));
+          assert.deepEqual(await store.deleteObjects(bucket, ['c']), { existed: ['c'], orphanedBlobs: ['shared'] });
+          assert.deepEqual(await store.deleteObjects(bucket, []), { existed: [], orphanedBlobs: [] });
+        }));
+
       it('stores 0-byte objects without segments', () =>
         withBucket(async (store, bucket) => {
           await store.putObject(objectRecord(bucket, 'empty/', []));

@@ -67,7 +67,8 @@ export const deleteMultipleObjects: Handler<DeleteMultipleObjects> = async (ctx)
   // The route could only name `bucket/*`; each key is checked now that the body names them.
   await ctx.authorize(keys.map((key) => ({ action: 'oss:DeleteObject', resource: objectResource(op.bucket, key) })));
   const unique = [...new Set(keys)];
-  for (const key of unique) await ctx.storage.deleteObject(op.bucket, key);
+  // One transaction (one commit) for the whole batch.
+  await ctx.storage.deleteObjects(op.bucket, unique);
   const enc = op.encodingType === 'url' ? urlEncodeKey : (s: string) => s;
   return xmlResult('DeleteResult', [
     op.encodingType && ['EncodingType', op.encodingType],

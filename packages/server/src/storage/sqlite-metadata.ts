@@ -434,6 +434,22 @@ export class SqliteMetadataStore implements MetadataStore {
     });
   }
 
+  async deleteObjects(bucket: string, keys: readonly string[]): Promise<{ existed: string[]; orphanedBlobs: string[] }> {
+    return this.write(() => {
+      const existed: string[] = [];
+      const released: Segment[] = [];
+      for (const key of new Set(keys)) {
+        const row = this.sql('DELETE FROM objects WHERE bucket = ? AND key = ? RETURNING segments').get(bucket, key) as
+          | { segments: string }
+          | undefined;
+        if (row === undefined) continue;
+        existed.push(key);
+        released.push(...decodeSegments(row.segments));
+      }
+      return { existed, orphanedBlobs: this.adjustRefs([], released) };
+    });
+  }
+
   async updateObject(
     bucket: string,
     key: string,

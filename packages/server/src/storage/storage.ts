@@ -204,6 +204,12 @@ export class StorageFacade implements Storage {
     return existed;
   }
 
+  async deleteObjects(bucket: string, keys: readonly string[]): Promise<string[]> {
+    const { existed, orphanedBlobs } = await this.metadata.deleteObjects(bucket, keys);
+    this.reclaimer.orphaned(orphanedBlobs);
+    return existed;
+  }
+
   async appendObject(input: AppendInput): Promise<ObjectRecord> {
     const { bucket, key, position } = input;
     if (!Number.isSafeInteger(position) || position < 0) throw new RangeError('position must be a non-negative integer');

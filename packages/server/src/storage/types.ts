@@ -293,6 +293,11 @@ export interface MetadataStore {
   putObject(record: ObjectRecord, opts?: { ifNoneExists?: boolean }): Promise<{ orphanedBlobs: string[] }>;
   /** Returns whether it existed and the blob ids that lost their last reference. */
   deleteObject(bucket: string, key: string): Promise<{ existed: boolean; orphanedBlobs: string[] }>;
+  /**
+   * DeleteMultipleObjects: deletes `keys` in one transaction (one commit, not one per key).
+   * Returns the keys that existed and the blob ids that lost their last reference.
+   */
+  deleteObjects(bucket: string, keys: readonly string[]): Promise<{ existed: string[]; orphanedBlobs: string[] }>;
   /** Sets the fields present in `patch` (`tags: undefined` removes the tags). Throws NoSuchKey. */
   updateObject(
     bucket: string,
@@ -503,6 +508,8 @@ export interface Storage {
   /** Resolves the record and leases its blobs; undefined when the key does not exist. */
   openObject(bucket: string, key: string): Promise<ObjectReader | undefined>;
   deleteObject(bucket: string, key: string): Promise<boolean>;
+  /** Deletes several keys in one metadata transaction; returns the keys that existed. */
+  deleteObjects(bucket: string, keys: readonly string[]): Promise<string[]>;
   /** AppendObject: checks the position early, stores the bytes, then appends atomically. The record's size is the next position. */
   appendObject(input: AppendInput): Promise<ObjectRecord>;
   /** CopyObject: the copy names the source's blobs (reference counts grow); no byte is read or written. */

@@ -317,6 +317,9 @@ export const STEPS: readonly Step[] = [
     async run(ctx) {
       await putTracked(ctx, 'plain.txt', bytes(4096, 1));
       await getVerified(ctx, 'plain.txt');
+      // The addressing under test is the one on the wire (bucket in the path, or in the Host).
+      const sent = (await ctx.client.head('plain.txt')).res.requestUrls?.[0];
+      assert.equal(sent?.split('?')[0], ctx.objectUrl('plain.txt'), 'request URL');
       await putTracked(ctx, 'empty.bin', Buffer.alloc(0));
       await getVerified(ctx, 'empty.bin');
       // Overwrite: the new bytes win.
