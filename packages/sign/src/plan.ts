@@ -155,7 +155,7 @@ function allHeaders(h: Headers, authorization: string): Record<string, string> {
 
 function common(o: Input, credentials: Credentials) {
   const method = o.method === undefined ? 'GET' : o.method.toUpperCase();
-  if (o.method && !METHOD.test(method)) bad(`invalid method ${o.method}`);
+  if (o.method !== undefined && !METHOD.test(method)) bad(`invalid method ${o.method}`);
   return {
     now: clock(o.date),
     method,
@@ -252,9 +252,10 @@ function planV1(o: Input, credentials: Credentials, expires: number): SignPlan<O
   const pairs = expires ? userQuery(o) : queryPairs(o.query);
   if (expires) unique(pairs);
   const addressed = o.endpoint !== undefined || o.region !== undefined;
+  // Fail before any crypto: a presigned URL needs an address, and a given region must be valid.
+  if (o.endpoint === undefined && (expires || addressed)) resolveRegion(o.region);
   let dateLine: string;
   if (expires) {
-    if (!addressed) resolveRegion(undefined);
     dateLine = '' + (Math.floor(now / 1000) + expires);
     if (securityToken) pairs.push(['security-token', securityToken]);
   } else {

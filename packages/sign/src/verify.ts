@@ -7,8 +7,8 @@
  * a canonical request is either ASCII (encoded URI/query, names) or one char per wire octet, and
  * hashing with `'latin1'` hashes exactly the bytes that travelled (oss-signature.md §2.1.4).
  */
-import { createHash, createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
-import { deriveSigningKey, sha256Hex } from './crypto-node.js';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { deriveSigningKey, type HmacKey, hmacKey, hmacSha256, sha256Hex } from './crypto-node.js';
 import { byUtf8, trimOws, uriEncode } from './encode.js';
 import { Lru } from './lru.js';
 import { isV1Subresource, SUBRESOURCES } from './subresources.js';
@@ -50,8 +50,8 @@ const DIGITS = /^\d+$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 /** Signing keys, filled only after the access key, date and region checks passed. */
-const signingKeys = new Lru<KeyObject>(1024);
-let lastKey: [AccessKeyRecord, string, string, KeyObject] | undefined;
+const signingKeys = new Lru<HmacKey>(1024);
+let lastKey: [AccessKeyRecord, string, string, HmacKey] | undefined;
 
 // ---------------------------------------------------------------------------------------------
 // Query scan: one pass finds the authentication parameters.
@@ -302,7 +302,7 @@ function aliOssQuery(q: readonly QueryParam[], skip: number): string {
 
 const collator = new Intl.Collator();
 
-function signingKey(rec: AccessKeyRecord, day: string, region: string): KeyObject {
+function signingKey(rec: AccessKeyRecord, day: string, region: string): HmacKey {
   const l = lastKey;
   if (l && l[1] === day && l[2] === region && l[0].accessKeyId === rec.accessKeyId && l[0].accessKeySecret === rec.accessKeySecret) {
     return l[3];
@@ -310,7 +310,7 @@ function signingKey(rec: AccessKeyRecord, day: string, region: string): KeyObjec
   const id = rec.accessKeyId + '\n' + day + '\n' + region + '\n' + rec.accessKeySecret;
   let k = signingKeys.get(id);
   if (k === undefined) {
-    k = createSecretKey(deriveSigningKey(rec.accessKeySecret, day, region));
+    k = hmacKey(deriveSigningKey(rec.accessKeySecret, day, region));
     signingKeys.set(id, k);
   }
   lastKey = [rec, day, region, k];
@@ -503,13 +503,13 @@ function verifyV4(req: VerifyRequest, opts: VerifyOptions, scheme: AuthScheme, a
   const spec = specQuery(q, skip);
   const specRequest = head + spec + tail;
   const specSts = stsHead + hashHex(specRequest);
-  if (safeEqual(createHmac('sha256', key).update(specSts).digest(), provided)) {
+  if (safeEqual(hmacSha256(key, specSts), provided)) {
     return { ok: true, scheme, accessKeyId: rec.accessKeyId, securityToken: rec.securityToken, form: 'spec', expiresAt };
   }
   const aliQuery = aliOssQuery(q, skip);
   if (aliQuery !== spec) {
     const aliSts = stsHead + hashHex(head + aliQuery + tail);
-    if (safeEqual(createHmac('sha256', key).update(aliSts).digest(), provided)) {
+    if (safeEqual(hmacSha256(key, aliSts), provided)) {
       return { ok: true, scheme, accessKeyId: rec.accessKeyId, securityToken: rec.securityToken, form: 'ali-oss', expiresAt };
     }
   }
@@ -751,7 +751,7 @@ export function verifyPostPolicyV4(
   if (rec.securityToken !== undefined && (token === undefined || !sameString(token, rec.securityToken))) {
     return postFail('InvalidSecurityToken', 'The security token is missing or invalid.', { accessKeyId });
   }
-  const expected = createHmac('sha256', signingKey(rec, cred.day, cred.region)).update(policy).digest();
+  const expected = hmacSha256(signingKey(rec, cred.day, cred.region), policy);
   if (!safeEqual(expected, decodeHex(f.get('x-oss-signature')!, 32))) {
     return postFail('SignatureDoesNotMatch', MISMATCH, { accessKeyId });
   }

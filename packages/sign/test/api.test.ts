@@ -149,7 +149,7 @@ describe('presignUrl options', () => {
     assert.throws(() => presignUrlSync({ ...base, headers: { a: 'x', A: 'y' } }), TypeError);
     assert.throws(() => presignUrlSync({ ...base, headers: { a: 'x\r\nb: y' } }), TypeError);
     assert.throws(() => presignUrlSync({ ...base, headers: { 'bad name': 'x' } }), TypeError);
-    assert.throws(() => presignUrlSync({ ...base, method: 'GE T' }), TypeError);
+    for (const method of ['GE T', '', 'G\nET', 'GET1']) assert.throws(() => presignUrlSync({ ...base, method }), TypeError, method);
   });
 
   test('credentials are checked', () => {
@@ -277,6 +277,8 @@ describe('signRequest / signRequestV1', () => {
     assert.equal(r.expiresAt.getTime(), T0 + 10 * 365 * 86400_000);
     assert.match(r.url, new RegExp(`Expires=${T0 / 1000 + 10 * 365 * 86400}&Signature=`));
     assert.throws(() => presignUrlV1Sync({ ...base, endpoint: undefined, region: undefined }), /region is required/);
+    assert.throws(() => presignUrlV1Sync({ ...base, region: 'bad region' }), /invalid region/);
+    assert.throws(() => signRequestV1Sync({ bucket: 'api-bucket' }, CRED, { region: 'bad region' }), /invalid region/);
   });
 });
 

@@ -189,6 +189,10 @@ test('multipart: completes racing with aborts resolve cleanly', async (t) => {
       if (r.status >= 400) assert.equal(code, 'NoSuchUpload', `unexpected error ${r.status} ${r.body.toString('utf8').slice(0, 200)}`);
       if (kinds[idx] === 'complete' && r.status === 200) anyCompleted = true;
     });
+    // an acknowledged abort and an acknowledged complete of the same upload contradict each other
+    const anyAborted = res.some((r, idx) => kinds[idx] === 'abort' && (r.status === 204 || r.status === 200));
+    assert.ok(!(anyCompleted && anyAborted), `round ${i}: both a complete and an abort were acknowledged`);
+    assert.ok(anyCompleted || anyAborted, `round ${i}: neither the completes nor the aborts succeeded`);
     const got = await client.getObject(BUCKET, key);
     if (anyCompleted) {
       assert.equal(got.status, 200, 'a complete was acknowledged but the object is missing');

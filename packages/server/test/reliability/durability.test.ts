@@ -35,21 +35,27 @@ function lineCount(file: string): number {
   return n;
 }
 
-async function traceFor(file: string, fromLine: number): Promise<Syscall[]> {
+/** The events since `fromLine`, once the response carrying `requestId` shows up (strace lags a little). */
+async function traceFor(file: string, fromLine: number, requestId: string): Promise<Syscall[]> {
   for (let i = 0; i < 250; i++) {
     const events = parseStrace(readFileSync(file, 'utf8'), fromLine);
-    if (events.some((e) => isSocketWrite(e) && e.args.includes('"HTTP/1.1 '))) return events;
+    if (events.some((e) => isResponse(e, requestId))) return events;
     await sleep(20);
   }
-  throw new Error('the response write never showed up in the trace');
+  throw new Error(`the response ${requestId} never showed up in the trace`);
+}
+
+/** The socket write that starts this response (-s 600 shows the whole header block). */
+function isResponse(e: Syscall, requestId: string): boolean {
+  return isSocketWrite(e) && /"HTTP\/1\.1 2\d\d/.test(e.args) && e.args.includes(`x-oss-request-id: ${requestId}`);
 }
 
 const isDb = (path: string | undefined) => !!path && /\/meta\.db(-wal|-journal)?$/.test(path);
 
 /** Asserts the contract on one operation's events; returns a one-line summary. */
-function checkOrder(name: string, events: Syscall[], dataDir: string, writesBlob: boolean): string {
+function checkOrder(name: string, events: Syscall[], dataDir: string, writesBlob: boolean, requestId: string): string {
   const inData = (p: string | undefined) => !!p && p.startsWith(dataDir);
-  const response = events.find((e) => isSocketWrite(e) && /"HTTP\/1\.1 2\d\d/.test(e.args));
+  const response = events.find((e) => isResponse(e, requestId));
   assert.ok(response, `${name}: no 2xx response write in the trace`);
   const before = events.filter((e) => e.end < response.start);
   const syncs = before.filter((e) => isSync(e) && inData(e.fdPath) && e.ret.trim() === '0');
@@ -80,7 +86,7 @@ test('durability: fsync(blob) → rename → fsync(dir) → db fsync → respons
   const traceFile = `${dataDir}.strace`;
   const server = await ServerProcess.start({
     dataDir,
-    wrap: ['strace', '-f', '-qq', '-yy', '-s', '64', '-e', 'trace=fsync,fdatasync,rename,renameat,renameat2,pwrite64,write,writev', '-o', traceFile],
+    wrap: ['strace', '-f', '-qq', '-yy', '-s', '600', '-e', 'trace=fsync,fdatasync,rename,renameat,renameat2,pwrite64,write,writev', '-o', traceFile],
     readyTimeoutMs: 90_000,
   });
   const client = OssClient.forUrl(server.url, ROOT_CREDENTIALS, REGION, { maxSockets: 1 });
@@ -135,8 +141,9 @@ test('durability: fsync(blob) → rename → fsync(dir) → db fsync → respons
         continue;
       }
       assert.ok(res.status >= 200 && res.status < 300, `${c.name}: HTTP ${res.status} ${res.body.toString('utf8').slice(0, 200)}`);
-      const events = await traceFor(traceFile, from);
-      t.diagnostic(checkOrder(c.name, events, dataDir, c.writesBlob));
+      const requestId = String(res.headers['x-oss-request-id']);
+      const events = await traceFor(traceFile, from, requestId);
+      t.diagnostic(checkOrder(c.name, events, dataDir, c.writesBlob, requestId));
       checked++;
     }
     if (unsupported.length) t.diagnostic(`not supported by this server (not checked): ${unsupported.join('; ')}`);
@@ -162,9 +169,9 @@ test('the order checker rejects traces that break the contract', () => {
     line(3, 'fsync(21</data/blobs/ab>) = 0'),
     line(1, 'pwrite64(9</data/meta.db-wal>, "..."..., 4096, 0) = 4096'),
     line(1, 'fdatasync(9</data/meta.db-wal>) = 0'),
-    line(1, 'writev(30<TCP:[127.0.0.1:9000->127.0.0.1:5000]>, [{iov_base="HTTP/1.1 200 OK\\r\\n"...}], 1) = 100'),
+    line(1, 'writev(30<TCP:[127.0.0.1:9000->127.0.0.1:5000]>, [{iov_base="HTTP/1.1 200 OK\\r\\nx-oss-request-id: R1\\r\\n"...}], 1) = 100'),
   ];
-  assert.match(checkOrder('good', parseStrace(good.join('\n')), D, true), /order ok/);
+  assert.match(checkOrder('good', parseStrace(good.join('\n')), D, true, 'R1'), /order ok/);
   const broken: Array<[string, string[]]> = [
     ['no blob fsync', good.filter((_, i) => i !== 0)],
     ['no dir fsync', good.filter((_, i) => i !== 2)],
@@ -178,6 +185,6 @@ test('the order checker rejects traces that break the contract', () => {
     ],
   ];
   for (const [name, lines] of broken) {
-    assert.throws(() => checkOrder(name, parseStrace(lines.join('\n')), D, true), assert.AssertionError, `${name}: not detected`);
+    assert.throws(() => checkOrder(name, parseStrace(lines.join('\n')), D, true, 'R1'), assert.AssertionError, `${name}: not detected`);
   }
 });

@@ -207,6 +207,13 @@ const DENIALS: Denial[] = [
   },
 ];
 
+/** Header-signed denials for another bucket (the signature covers the bucket). */
+function resign(name: string, m: string, bucket: string, key: string, query: Query): Record<string, string> {
+  const creds = name.includes('unknown key') ? unknownCreds : badCreds;
+  if (name.startsWith('V1')) return signV1Header(creds, { method: m, bucket, key, query, headers: {}, now: Date.now() });
+  return signV4Header(creds, { method: m, bucket, key, query, headers: {}, region: REGION, now: Date.now() });
+}
+
 function target(key: string, query: Query): string {
   const qs = queryString(query);
   return requestPath(BUCKET, key) + (qs ? `?${qs}` : '');
@@ -228,7 +235,7 @@ const REQUESTS: Array<{ m: string; query: Query; headers?: Record<string, string
   { m: 'PUT', query: [], headers: { 'x-oss-copy-source': `/${BUCKET}/plain.txt` } },
 ];
 
-test('existence rule: denied → the same 403 whether or not the key exists', { timeout: 120_000 }, async () => {
+test('existence rule: denied → the same 403 whether or not the key or bucket exists', { timeout: 120_000 }, async () => {
   let pairs = 0;
   const problems: string[] = [];
   for (const d of DENIALS) {
@@ -251,6 +258,32 @@ test('existence rule: denied → the same 403 whether or not the key exists', { 
         if (present.headers[h] !== undefined) problems.push(`${label}: denied response carries ${h}`);
       }
       if (present.body.includes(objects.get('plain.txt')!.subarray(0, 32))) problems.push(`${label}: object bytes sent`);
+    }
+  }
+  // the same for buckets: a denied caller cannot tell an existing private bucket from a missing one
+  const BUCKET_REQUESTS: Array<{ m: string; key: string; query: Query }> = [
+    { m: 'GET', key: '', query: [] },
+    { m: 'GET', key: '', query: [['list-type', '2']] },
+    { m: 'GET', key: '', query: [['acl', null]] },
+    { m: 'GET', key: '', query: [['bucketInfo', null]] },
+    { m: 'GET', key: '', query: [['uploads', null]] },
+    { m: 'DELETE', key: '', query: [] },
+    { m: 'GET', key: 'plain.txt', query: [] },
+    { m: 'PUT', key: 'new.txt', query: [] },
+  ];
+  for (const d of DENIALS.filter((x) => !x.name.startsWith('V1 URL') && !x.name.startsWith('V4 URL'))) {
+    for (const rq of BUCKET_REQUESTS) {
+      const seen: string[] = [];
+      for (const bucket of [BUCKET, 'no-such-bucket-here']) {
+        const s = d.sign(rq.m, rq.key, rq.query, {});
+        const path = s.path.replace(`/${BUCKET}/`, `/${bucket}/`);
+        const headers = d.name === 'anonymous' ? s.headers : resign(d.name, rq.m, bucket, rq.key, rq.query);
+        const r = await rawHttp({ host: '127.0.0.1', port: server.port, method: rq.m, path, headers, agent: client.agent });
+        seen.push(`${r.status} ${ossErrorCode(r.body) ?? ''}`);
+      }
+      pairs++;
+      const label = `${d.name} ${rq.m} bucket ?${queryString(rq.query)} ${rq.key}`;
+      if (seen[0] !== seen[1] || !seen[0]!.startsWith('403')) problems.push(`${label}: existing bucket ${seen[0]}, missing bucket ${seen[1]}`);
     }
   }
   // nothing a denied request tried may have happened
