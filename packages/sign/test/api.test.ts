@@ -426,3 +426,20 @@ test('the WebCrypto signing-key cache evicts beyond 64 entries and stays correct
   // Back to an evicted day: derived again, same answer.
   assert.equal((await web.presignUrl(base)).url, presignUrlSync(base).url);
 });
+
+test('prepared-key HMAC-SHA256 equals node:crypto createHmac (lengths, UTF-8, fallbacks)', async () => {
+  const { createHmac, randomBytes } = await import('node:crypto');
+  const { hmacKey, hmacSha256 } = await import('../src/crypto-node.js');
+  for (const keyLength of [1, 32, 64, 65, 100]) {
+    const raw = randomBytes(keyLength);
+    const k = hmacKey(raw);
+    for (let n = 0; n < 400; n += n < 140 ? 1 : 13) {
+      for (const unit of ['a', 'é', '中', '😀']) {
+        const data = unit.repeat(n).slice(0, n);
+        const want = createHmac('sha256', raw).update(data).digest();
+        assert.deepEqual(hmacSha256(k, data), want, `key ${keyLength} len ${n} ${unit}`);
+        assert.equal(hmacSha256(k, data, true), want.toString('hex'));
+      }
+    }
+  }
+});
