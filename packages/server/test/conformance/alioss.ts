@@ -75,6 +75,16 @@ export interface Grant {
   res: OssResponse;
 }
 
+/** ali-oss `multipartUpload` checkpoint (managed-upload.js). */
+export interface MultipartCheckpoint {
+  file: unknown;
+  name: string;
+  fileSize: number;
+  partSize: number;
+  uploadId: string;
+  doneParts: { number: number; etag: string }[];
+}
+
 export interface OssClient {
   readonly options: { bucket: string | null };
   useBucket(name: string): OssClient;
@@ -121,7 +131,21 @@ export interface OssClient {
 
   // The object API that lands later (PENDING_OPERATIONS in workflow.ts).
   copy(name: string, sourceName: string, options?: RequestOptions): Promise<{ data: { etag: string; lastModified: string } | null; res: OssResponse }>;
-  multipartUpload(name: string, file: Buffer, options?: { partSize?: number; parallel?: number; meta?: Record<string, string>; mime?: string }): Promise<{ name: string; etag?: string; res: OssResponse }>;
+  multipartUpload(
+    name: string,
+    file: Buffer,
+    options?: {
+      partSize?: number;
+      parallel?: number;
+      meta?: Record<string, string>;
+      mime?: string;
+      /** ali-oss's resumable-upload state, as handed to `progress`. */
+      checkpoint?: MultipartCheckpoint;
+      progress?: (percentage: number, checkpoint: MultipartCheckpoint | undefined) => void;
+    },
+  ): Promise<{ name: string; etag?: string; res: OssResponse }>;
+  /** Aborts the managed upload in progress (it rejects with `name: 'cancel'`). */
+  cancel(): void;
   initMultipartUpload(name: string, options?: RequestOptions): Promise<{ uploadId: string; bucket: string; name: string; res: OssResponse }>;
   abortMultipartUpload(name: string, uploadId: string, options?: RequestOptions): Promise<{ res: OssResponse }>;
   uploadPart(

@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { ALI_OSS_VERSION, type OssClient, type OssError, type OssOptions } from './alioss.js';
+import { ALI_OSS_VERSION, type MultipartCheckpoint, type OssClient, type OssError, type OssOptions } from './alioss.js';
 import {
   aliOss,
   assertNoObjectBytes,
@@ -926,7 +926,7 @@ export const LATER_STEPS: readonly PendingStep[] = [
   {
     id: 'multipart',
     operation: 'MultipartUpload',
-    title: 'InitiateMultipartUpload / UploadPart / CompleteMultipartUpload (multipartUpload 12 MiB), AbortMultipartUpload',
+    title: 'InitiateMultipartUpload / UploadPart / CompleteMultipartUpload (multipartUpload 50 MiB, resumed from a checkpoint), AbortMultipartUpload',
     async run(ctx) {
       const init = await ctx.client.initMultipartUpload('mpu/aborted.bin');
       assert.ok(init.uploadId);
@@ -960,21 +960,53 @@ export const LATER_STEPS: readonly PendingStep[] = [
       await getVerified(ctx, key);
       await expectOssError(ctx.client.listParts(key, up.uploadId), { code: 'NoSuchUpload', status: 404 });
 
-      const body = bytes(12 * 1024 * 1024 + 123, 16);
-      const r = await ctx.client.multipartUpload('mpu/big.bin', body, { partSize: 5 * 1024 * 1024, meta: { m: '1' } });
+      // The guide's managed upload: 50 MiB in 5 MiB parts, four in flight at once.
+      const body = bytes(50 * 1024 * 1024 + 123, 16);
+      const r = await ctx.client.multipartUpload('mpu/big.bin', body, { partSize: 5 * 1024 * 1024, parallel: 4, meta: { m: '1' } });
       assert.equal(r.res.status, 200);
-      assert.match(String(r.etag), /^"[0-9A-F]{32}-3"$/);
+      assert.match(String(r.etag), /^"[0-9A-F]{32}-11"$/);
       ctx.objects.set('mpu/big.bin', body);
       await getVerified(ctx, 'mpu/big.bin');
       const h = await ctx.client.head('mpu/big.bin');
       assert.equal(h.res.headers['x-oss-object-type'], 'Multipart');
       assert.deepEqual(h.meta, { m: '1' });
+      // A presigned V4 URL for a multipart object downloads it whole (and CRC-checked).
+      await downloadVerified(await ctx.client.signatureUrlV4('GET', 300, { headers: {} }, 'mpu/big.bin'), body, 'signatureUrlV4 multipart');
+
+      // Interrupted and resumed with ali-oss's checkpoint: cancel after three parts, then resume
+      // from the saved checkpoint; only the missing parts are sent and the result is whole.
+      const resumeKey = 'mpu/resumed.bin';
+      const resumeBody = bytes(6 * 1024 * 1024 + 999, 23);
+      let saved: MultipartCheckpoint | undefined;
+      let partsBeforeCancel = 0;
+      await assert.rejects(
+        ctx.client.multipartUpload(resumeKey, resumeBody, {
+          partSize: 512 * 1024,
+          parallel: 1,
+          progress: (_p, cpt) => {
+            if (!cpt) return;
+            saved = { ...cpt, doneParts: [...cpt.doneParts], file: undefined };
+            partsBeforeCancel = cpt.doneParts.length;
+            if (partsBeforeCancel >= 3) ctx.client.cancel();
+          },
+        }),
+        (err: { name?: string }) => err.name === 'cancel',
+      );
+      assert.ok(partsBeforeCancel >= 3 && partsBeforeCancel < 13, `cancelled after ${partsBeforeCancel} parts`);
+      assert.ok(saved, 'progress reported a checkpoint');
+      const cpt: MultipartCheckpoint = { ...saved, file: resumeBody };
+      const pending = (await ctx.client.listParts(resumeKey, cpt.uploadId)).parts;
+      assert.equal((Array.isArray(pending) ? pending : [pending]).length, partsBeforeCancel, 'ListParts sees the parts sent before the cancel');
+      const resumed = await ctx.client.multipartUpload(resumeKey, resumeBody, { checkpoint: cpt, partSize: 512 * 1024 });
+      assert.equal(resumed.res.status, 200);
+      ctx.objects.set(resumeKey, resumeBody);
+      await getVerified(ctx, resumeKey);
     },
   },
   {
     id: 'append',
     operation: 'AppendObject',
-    title: 'AppendObject (position, x-oss-next-append-position)',
+    title: 'AppendObject in three steps (position, x-oss-next-append-position)',
     async run(ctx) {
       const a = bytes(1000, 17);
       const b = bytes(2345, 18);
@@ -982,7 +1014,10 @@ export const LATER_STEPS: readonly PendingStep[] = [
       assert.equal(r1.nextAppendPosition, String(a.length));
       const r2 = await ctx.client.append('append/log.txt', b, { position: r1.nextAppendPosition });
       assert.equal(r2.nextAppendPosition, String(a.length + b.length));
-      ctx.objects.set('append/log.txt', Buffer.concat([a, b]));
+      const c = bytes(777, 24);
+      const r3 = await ctx.client.append('append/log.txt', c, { position: r2.nextAppendPosition });
+      assert.equal(r3.nextAppendPosition, String(a.length + b.length + c.length));
+      ctx.objects.set('append/log.txt', Buffer.concat([a, b, c]));
       await getVerified(ctx, 'append/log.txt');
       assert.equal((await ctx.client.head('append/log.txt')).res.headers['x-oss-object-type'], 'Appendable');
       await expectOssError(ctx.client.append('append/log.txt', a, { position: 1 }), { code: 'PositionNotEqualToLength', status: 409 });

@@ -402,3 +402,16 @@ describe('ENOSPC on a real 8 MiB tmpfs', { skip: !canMount && 'needs root to mou
     assert.deepEqual(classify(dataDir).tempFiles, []);
   });
 });
+
+test('limit flags and PAIL_* variables are parsed and validated', async () => {
+  const { resolveServerConfig } = await import('../../src/config.js');
+  const c = resolveServerConfig(['--max-connections', '7', '--idle-timeout', '1.5', '--request-timeout=0'], { PAIL_MAX_HEADERS: '50', PAIL_IDLE_TIMEOUT: '99' });
+  assert.equal(c.limits?.maxConnections, 7);
+  assert.equal(c.limits?.idleTimeoutMs, 1500, 'the flag wins over the environment');
+  assert.equal(c.limits?.requestTimeoutMs, 0);
+  assert.equal(c.limits?.maxHeaders, 50);
+  assert.equal(c.limits?.keepAliveTimeoutMs, 30_000);
+  for (const bad of [['--headers-timeout', '0'], ['--max-headers', '-1'], ['--idle-timeout', '1e3'], ['--max-header-size', '100'], ['--max-connections', 'lots']]) {
+    assert.throws(() => resolveServerConfig(bad, {}), (e: Error) => e.message.includes(`${bad[0]} must`), bad.join(' '));
+  }
+});
