@@ -2,12 +2,13 @@
  * The core: one fixed pipeline from a raw request to a response, independent of Node's http
  * (src/http/ is a thin adapter; most tests call `handle` in-process):
  *
- *   parse (protocol/) → authenticate (@pail/sign/verify) → authorize (auth/, deny by default)
+ *   route (protocol/: address, operation name, access pairs) → authenticate (@pail/sign/verify)
+ *   → authorize (auth/, deny by default) → parse arguments (`route.args()`)
  *   → handler (handlers/, never re-checks auth) → storage → response rendering
  *
  * Errors from any stage go through errors/map.ts and errors/render.ts. Existence rule: a
  * caller denied the action gets 403 whether or not the bucket or key exists; only a caller
- * allowed to act learns NoSuchBucket / NoSuchKey.
+ * allowed to act learns NoSuchBucket / NoSuchKey, or that its arguments are wrong.
  */
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -18,7 +19,7 @@ import { type Clock, systemClock } from './clock.js';
 import { toOssError } from './errors/map.js';
 import { OssError } from './errors/oss-error.js';
 import { renderError } from './errors/render.js';
-import type { HandlerContext, HandlerResult } from './handlers/context.js';
+import type { HandlerContext, HandlerResult, RequestObjects } from './handlers/context.js';
 import { corsHeadersFor, preflight } from './handlers/cors.js';
 import { dispatch } from './handlers/index.js';
 import { type Logger, redactTarget, silentLogger } from './log.js';
@@ -26,7 +27,7 @@ import { type AccessPair, parseResource } from './protocol/access.js';
 import { header, httpDate, type RequestHeaders } from './protocol/headers.js';
 import type { Operation } from './protocol/operations.js';
 import { type ParsedRequest, parseRequest } from './protocol/request.js';
-import type { BucketRecord, ObjectAcl, Storage } from './storage/types.js';
+import type { BucketRecord, ObjectReader, ObjectRecord, Storage } from './storage/types.js';
 
 /** A request as the core sees it: the raw target (never a parsed URL), headers, a body stream. */
 export interface CoreRequest {
@@ -91,8 +92,11 @@ export interface Core {
   setStorage(storage: Storage): void;
   /** Readiness goes false (`/-/ready` → 503); requests in flight continue. */
   beginShutdown(): void;
-  /** Waits for pending blob deletions, then closes storage. */
-  close(): Promise<void>;
+  /**
+   * Stops taking requests (503), waits up to `timeoutMs` (default 10 s) for those in flight to
+   * finish (their responses' `done`), then for pending blob deletions, then closes storage.
+   */
+  close(options?: { readonly timeoutMs?: number }): Promise<void>;
 }
 
 const ID_BYTES = 12;
@@ -128,10 +132,6 @@ function dateHeaderCache(): (ms: number) => string {
   };
 }
 
-function operationName(op: Operation): string {
-  return op.name === 'NotImplemented' ? op.operation : op.name;
-}
-
 function accessDenied(principal: Principal, pair: AccessPair): OssError {
   const r = parseResource(pair.resource);
   if (principal.kind === 'anonymous' && (!r || r.kind === 'service')) {
@@ -141,33 +141,69 @@ function accessDenied(principal: Principal, pair: AccessPair): OssError {
   return new OssError('AccessDenied', { message: 'You have no right to access this bucket.' });
 }
 
-/** Authorization inputs, fetched lazily and once per request. */
-function resourceState(storage: Storage): ResourceState & { readonly cached: Map<string, Promise<BucketRecord | undefined>> } {
-  const cached = new Map<string, Promise<BucketRecord | undefined>>();
-  const acls = new Map<string, Promise<ObjectAcl | undefined>>();
+interface RequestState extends ResourceState, RequestObjects {
+  /** Releases the readers opened for authorization that no handler took (a denied request's). */
+  releaseUnused(): void;
+}
+
+/**
+ * What authorization and the handler read, fetched lazily and once per request: buckets and
+ * object records. With `leaseObjects` (GetObject), an object the ACL authorizer looks up is
+ * opened as a leased reader right away, and the handler takes that reader (`open`) instead of
+ * reading the row a second time; readers nobody took are released by `releaseUnused`.
+ */
+function requestState(storage: Storage, leaseObjects: boolean): RequestState {
+  const buckets = new Map<string, Promise<BucketRecord | undefined>>();
+  const records = new Map<string, Promise<ObjectRecord | undefined>>();
+  const readers = new Map<string, Promise<ObjectReader | undefined>>();
+  const record = (bucket: string, key: string): Promise<ObjectRecord | undefined> => {
+    const id = `${bucket}/${key}`;
+    let p = records.get(id);
+    if (!p) {
+      if (leaseObjects) {
+        const reader = storage.openObject(bucket, key);
+        readers.set(id, reader);
+        p = reader.then((r) => r?.record);
+      } else {
+        p = storage.metadata.getObject(bucket, key);
+      }
+      records.set(id, p);
+    }
+    return p;
+  };
   return {
-    cached,
     bucket(name) {
-      let p = cached.get(name);
+      let p = buckets.get(name);
       if (!p) {
         p = storage.metadata.getBucket(name);
-        cached.set(name, p);
+        buckets.set(name, p);
       }
       return p;
     },
-    objectAcl(bucket, key) {
+    objectAcl: (bucket, key) => record(bucket, key).then((o) => o?.acl),
+    record,
+    open(bucket, key) {
       const id = `${bucket}/${key}`;
-      let p = acls.get(id);
-      if (!p) {
-        p = storage.metadata.getObject(bucket, key).then((o) => o?.acl);
-        acls.set(id, p);
+      const reader = readers.get(id);
+      if (reader === undefined) return storage.openObject(bucket, key);
+      readers.delete(id);
+      return reader;
+    },
+    releaseUnused() {
+      for (const reader of readers.values()) {
+        reader.then(
+          (r) => r?.release(),
+          () => {},
+        );
       }
-      return p;
+      readers.clear();
     },
   };
 }
 
 const JSON_TYPE = 'application/json';
+/** How long `close` waits for requests in flight by default (server.ts passes what its deadline leaves). */
+const CLOSE_TIMEOUT_MS = 10_000;
 
 /** Adds `extra` to response headers; a second `Vary` is appended, not replaced. */
 function addHeaders(headers: Record<string, string>, extra: Readonly<Record<string, string>>): void {
@@ -186,6 +222,16 @@ export function createCore(options: CoreOptions): Core {
   let storage = options.storage;
   let shuttingDown = false;
   let inFlight = 0;
+  /** Called once when `inFlight` next reaches 0 (close waits on them). */
+  let onIdle: (() => void)[] = [];
+  const requestFinished = () => {
+    inFlight--;
+    if (inFlight === 0 && onIdle.length > 0) {
+      const waiting = onIdle;
+      onIdle = [];
+      for (const resolve of waiting) resolve();
+    }
+  };
 
   interface Finish {
     readonly requestId: string;
@@ -216,8 +262,8 @@ export function createCore(options: CoreOptions): Core {
       done(outcome = {}) {
         if (finished) return;
         finished = true;
-        inFlight--;
         release?.();
+        requestFinished();
         const level = status >= 500 && status !== 501 ? 'error' : outcome.error ? 'warn' : 'info';
         if (!log.enabled(level)) return;
         log[level]('request', {
@@ -249,39 +295,42 @@ export function createCore(options: CoreOptions): Core {
     const started = performance.now();
     const requestId = newRequestId();
     const now = clock.now();
-    const hostId = header(req.headers, 'host') ?? defaultHost;
+    const host = header(req.headers, 'host');
+    const hostId = host ?? defaultHost;
     let parsed: ParsedRequest | undefined;
     let ctx: HandlerContext | undefined;
-    let corsBucket: BucketRecord | undefined;
+    let state: RequestState | undefined;
     const bytesIn = () => ctx?.bytesIn ?? 0;
     try {
-      parsed = parseRequest(req, { domains: options.domains });
-      const op = parsed.op;
-      const f: Finish = { requestId, started, req, operation: operationName(op), parsed, bytesIn };
-      if (op.name === 'PailHealth') return probe(f, true, 'ok');
-      if (op.name === 'PailReady') return probe(f, storage !== undefined && !shuttingDown, storage === undefined ? 'starting' : shuttingDown ? 'stopping' : 'ready');
+      parsed = parseRequest({ method: req.method, rawTarget: req.rawTarget, headers: req.headers, host }, { domains: options.domains });
+      const route = parsed.route;
+      const f: Finish = { requestId, started, req, operation: route.operation, parsed, bytesIn };
+      if (route.name === 'PailHealth') return probe(f, true, 'ok');
+      if (route.name === 'PailReady') return probe(f, storage !== undefined && !shuttingDown, storage === undefined ? 'starting' : shuttingDown ? 'stopping' : 'ready');
       const store = storage;
       if (store === undefined) throw new OssError('ServiceUnavailable', { message: 'Pail is starting up; retry shortly.' });
       // A CORS preflight carries no credentials: it is answered from the bucket's rules alone.
-      if (op.name === 'OptionObject') {
-        const answer = await preflight(store.metadata, op, req.headers);
+      if (route.name === 'OptionObject') {
+        const answer = await preflight(store.metadata, route.args(), req.headers);
         return respond(f, answer.status, { ...answer.headers }, null);
       }
+      const reads = requestState(store, route.name === 'GetObject');
+      state = reads;
 
       const authn = authenticate(parsed, req.headers, { now, region: options.region, keys: options.keys });
       if (!authn.ok) throw authn;
 
-      const state = resourceState(store);
-      const bucket = parsed.bucket === null ? undefined : await state.bucket(parsed.bucket);
-      corsBucket = bucket;
       const check = async (pairs: readonly AccessPair[], principal: Principal): Promise<void> => {
-        const authz = await authorize(principal, pairs, state, authorizers);
+        const authz = await authorize(principal, pairs, reads, authorizers);
         if (!authz.allowed) throw accessDenied(principal, authz.pair);
       };
       // PostObject is authenticated by its form, not by headers: its handler authorizes the
       // form's key for the form's signer (ctx.authorize) once it has read the fields.
-      if (op.name !== 'PostObject') await check(op.access, authn.principal);
+      if (route.name !== 'PostObject') await check(route.access, authn.principal);
 
+      // Only a caller allowed to act learns that its arguments are wrong.
+      const op = route.args();
+      const bucket = parsed.bucket === null ? undefined : await reads.bucket(parsed.bucket);
       if (parsed.bucket !== null && bucket === undefined && op.name !== 'PutBucket') {
         throw new OssError('NoSuchBucket', { details: [['BucketName', parsed.bucket]] });
       }
@@ -297,6 +346,7 @@ export function createCore(options: CoreOptions): Core {
         principal: authn.principal,
         bucket,
         storage: store,
+        objects: reads,
         now,
         requestId,
         region: options.region,
@@ -307,37 +357,32 @@ export function createCore(options: CoreOptions): Core {
         keys: options.keys,
       };
       const result: HandlerResult = await dispatch(ctx as HandlerContext<Extract<Operation, { name: typeof op.name }>>);
+      reads.releaseUnused();
       const body = req.method === 'HEAD' ? null : (result.body ?? null);
       if (req.method === 'HEAD' && result.body && !Buffer.isBuffer(result.body)) result.body.destroy();
       const headers = { ...result.headers };
       addHeaders(headers, corsHeadersFor(bucket, req.method, req.headers));
       return respond(f, result.status, headers, body, result.release);
     } catch (e) {
+      state?.releaseUnused();
       const mapped = toOssError(e, { bucket: parsed?.bucket ?? null, key: parsed?.key ?? '', now });
-      if (mapped.internal) {
-        log.error('internal error', { requestId, operation: parsed ? operationName(parsed.op) : 'Unknown', error: e });
-      }
+      const operation = parsed ? parsed.route.operation : 'Unknown';
+      if (mapped.internal) log.error('internal error', { requestId, operation, error: e });
       const rendered = renderError(mapped.error, { requestId, hostId, method: req.method.toUpperCase() });
       // Pail's choice (docs/compatibility.md, "CORS"): errors carry the bucket's CORS headers too,
-      // so a page can read the 403 of an expired presigned URL instead of a network error.
-      if (parsed && parsed.bucket !== null && parsed.op.name !== 'OptionObject' && storage !== undefined) {
+      // so a page can read the 403 of an expired presigned URL instead of a network error. The
+      // bucket is read at most once per request, found or not (`state` remembers both).
+      const store = storage;
+      if (parsed && parsed.bucket !== null && parsed.route.name !== 'OptionObject' && store !== undefined) {
         try {
-          corsBucket ??= await storage.metadata.getBucket(parsed.bucket);
-          addHeaders(rendered.headers, corsHeadersFor(corsBucket, req.method, req.headers));
+          state ??= requestState(store, false);
+          addHeaders(rendered.headers, corsHeadersFor(await state.bucket(parsed.bucket), req.method, req.headers));
         } catch {
           // The error response matters more than its CORS headers.
         }
       }
       return respond(
-        {
-          requestId,
-          started,
-          req,
-          operation: parsed ? operationName(parsed.op) : 'Unknown',
-          parsed,
-          bytesIn,
-          errorCode: mapped.error.code,
-        },
+        { requestId, started, req, operation, parsed, bytesIn, errorCode: mapped.error.code },
         rendered.status,
         rendered.headers,
         rendered.body,
@@ -366,11 +411,22 @@ export function createCore(options: CoreOptions): Core {
     beginShutdown() {
       shuttingDown = true;
     },
-    async close() {
+    async close({ timeoutMs = CLOSE_TIMEOUT_MS } = {}) {
       shuttingDown = true;
       const s = storage;
       if (!s) return;
+      // New requests get 503 from here on; those in flight keep the storage they started with,
+      // which must stay open until they are done (a PutObject still commits its metadata).
       storage = undefined;
+      if (inFlight > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        const drained = await new Promise<boolean>((resolve) => {
+          onIdle.push(() => resolve(true));
+          timer = setTimeout(() => resolve(false), timeoutMs);
+        });
+        clearTimeout(timer);
+        if (!drained) log.warn('closing storage with requests still in flight', { inFlight, timeoutMs });
+      }
       await s.drain();
       await s.close();
     },

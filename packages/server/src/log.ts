@@ -3,7 +3,8 @@
  * a terminal), or a short human-readable line on a TTY. Secrets never reach the output
  * (CONTRIBUTING.md): values of `Authorization`, `Signature`, `x-oss-signature` and any
  * `*security-token` are replaced by `REDACTED`, both as field names and inside request
- * targets / URLs logged as strings.
+ * targets / URLs logged as strings; fields named like secrets, passwords or tokens
+ * (`accessKeySecret`, `password`, `sessionToken`…) are redacted too.
  */
 import { percentDecode } from './protocol/target.js';
 
@@ -39,29 +40,52 @@ export interface LoggerOptions {
 
 export const REDACTED = 'REDACTED';
 
-/** Names whose values are secrets (compared lower-case). */
-export function isSecretName(name: string): boolean {
+/** Query parameters whose values are secrets: the signatures and STS tokens (compared lower-case). */
+function isSecretQueryName(name: string): boolean {
   const n = name.toLowerCase();
-  return n === 'authorization' || n === 'signature' || n === 'x-oss-signature' || n.endsWith('security-token');
+  return n === 'signature' || n === 'x-oss-signature' || n.endsWith('security-token');
 }
 
-/** A request target or URL with the values of secret query parameters replaced. */
+/**
+ * Field names whose values are secrets (compared lower-case): the secret query parameters,
+ * `Authorization`, and anything named like a secret, password or token (`accessKeySecret`,
+ * `secret`, `password`, `token`, `sessionToken`).
+ */
+export function isSecretName(name: string): boolean {
+  if (isSecretQueryName(name)) return true;
+  const n = name.toLowerCase();
+  return n === 'authorization' || n.includes('secret') || n.includes('password') || n.includes('passwd') || n.endsWith('token');
+}
+
+/**
+ * A request target or URL with the values of secret query parameters replaced. It runs for
+ * every logged request (presigned URLs always carry a signature), so it walks the target once
+ * and decodes only names that are encoded.
+ */
 export function redactTarget(target: string): string {
-  const q = target.indexOf('?');
-  if (q < 0) return target;
-  const parts = target.slice(q + 1).split('&');
-  let changed = false;
-  for (let i = 0; i < parts.length; i++) {
-    const item = parts[i]!;
-    const eq = item.indexOf('=');
-    const rawName = eq < 0 ? item : item.slice(0, eq);
-    const name = percentDecode(rawName, true) ?? rawName;
-    if (eq >= 0 && isSecretName(name)) {
-      parts[i] = `${rawName}=${REDACTED}`;
-      changed = true;
+  let at = target.indexOf('?');
+  if (at < 0) return target;
+  const end = target.length;
+  let out = '';
+  let copied = 0;
+  // The next '=' at or after the current item; kept across items, so the walk stays linear.
+  let eqAt = target.indexOf('=', at);
+  while (at < end) {
+    const start = at + 1;
+    let next = target.indexOf('&', start);
+    if (next < 0) next = end;
+    if (eqAt >= 0 && eqAt < start) eqAt = target.indexOf('=', start);
+    if (eqAt >= 0 && eqAt < next) {
+      const raw = target.slice(start, eqAt);
+      const name = raw.includes('%') || raw.includes('+') ? (percentDecode(raw, true) ?? raw) : raw;
+      if (isSecretQueryName(name)) {
+        out += `${target.slice(copied, eqAt + 1)}${REDACTED}`;
+        copied = next;
+      }
     }
+    at = next;
   }
-  return changed ? `${target.slice(0, q + 1)}${parts.join('&')}` : target;
+  return copied === 0 ? target : out + target.slice(copied);
 }
 
 /** Authorization header values that leaked into free text (V4 and V1 forms). */
@@ -80,7 +104,8 @@ export function redact(value: unknown, depth = 0): unknown {
   if (value === null || typeof value !== 'object' || depth > 6) return value;
   if (value instanceof Error) return { name: value.name, message: redactString(value.message), stack: value.stack && redactString(value.stack) };
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  const out: Record<string, unknown> = {};
+  // Null prototype: a field named `__proto__` stays a field.
+  const out: Record<string, unknown> = Object.create(null);
   for (const [k, v] of Object.entries(value)) out[k] = isSecretName(k) && v !== undefined ? REDACTED : redact(v, depth + 1);
   return out;
 }

@@ -17,8 +17,8 @@ import { systemClock } from './clock.js';
 import { normalizeConfig, type ServerConfig } from './config.js';
 import { type Core, createCore } from './core.js';
 import { createRequestHandler, handleClientError, handleConnect } from './http/adapter.js';
-import { applyLimits, DEFAULT_LIMITS, type HttpLimits, normalizeLimits, refuseTooManyHeaders, serverOptions, tooManyHeaders } from './http/limits.js';
-import { createLogger, type Logger, type LogLevel } from './log.js';
+import { applyLimits, DEFAULT_LIMITS, type HttpLimits, normalizeLimits, refusal, refuse, serverOptions } from './http/limits.js';
+import { createLogger, type Logger } from './log.js';
 import { DEFAULT_MULTIPART_EXPIRY_MS, startUploadExpiry } from './storage/expiry.js';
 import { openStorage } from './storage/storage.js';
 import { StorageError, type Storage } from './storage/types.js';
@@ -26,6 +26,8 @@ import { StorageError, type Storage } from './storage/types.js';
 /** Defaults of --keep-alive-timeout and --headers-timeout (the reasons are in http/limits.ts). */
 export const KEEP_ALIVE_TIMEOUT_MS = DEFAULT_LIMITS.keepAliveTimeoutMs;
 export const HEADERS_TIMEOUT_MS = DEFAULT_LIMITS.headersTimeoutMs;
+/** The least `close` waits for requests in flight after their connections were closed. */
+const CLOSE_GRACE_MS = 500;
 
 /** TLS settings (config.ts: `tlsCert`, `tlsKey`, `tlsPort`; see there for the two layouts). */
 export type TlsOptions = Pick<ServerConfig, 'tlsCert' | 'tlsKey' | 'tlsPort'>;
@@ -34,7 +36,10 @@ export type StartServerOptions = Partial<ServerConfig> &
   TlsOptions & {
     /** The core's only time source (auth windows, Last-Modified, storage). Default: system clock. */
     readonly clock?: Clock;
-    /** Default: JSON/pretty lines on stdout at `logLevel` (or `warn` when no level was given). */
+    /**
+     * Default: JSON/pretty lines on stdout at `logLevel` (the config default, `info`, when no
+     * level was given). In-process test servers pass `logLevel: 'warn'` or their own `log`.
+     */
     readonly log?: Logger;
     /** Install SIGTERM/SIGINT handlers that shut the server down gracefully. Default false. */
     readonly handleSignals?: boolean;
@@ -92,7 +97,8 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 
 function serverFor(server: Server, handle: ReturnType<typeof createRequestHandler>, clock: Clock, limits: HttpLimits): Server {
   const handler = (req: IncomingMessage, res: ServerResponse, expectContinue: boolean) => {
-    if (tooManyHeaders(req, limits)) refuseTooManyHeaders(req, res, limits, clock.now());
+    const refused = refusal(req, limits);
+    if (refused) refuse(req, res, refused, clock.now());
     else handle(req, res, expectContinue);
   };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => handler(req, res, false));
@@ -129,7 +135,7 @@ async function closeListener(server: Server, deadline: number, log: Logger): Pro
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
   const config = normalizeConfig(options);
   const clock = options.clock ?? systemClock;
-  const log = options.log ?? createLogger({ level: options.logLevel ?? ('warn' satisfies LogLevel) });
+  const log = options.log ?? createLogger({ level: config.logLevel });
 
   let credentials: RootCredentials;
   let createdRootKey = false;
@@ -211,7 +217,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         const deadline = Date.now() + (config.shutdownTimeoutMs ?? 10_000);
         await Promise.all(servers.map((s) => closeListener(s, deadline, log)));
         await expiry.stop();
-        await core.close();
+        // Requests whose connections just closed still finish their work (and call `done`) before
+        // the metadata store closes; a short grace even when the deadline has passed.
+        await core.close({ timeoutMs: Math.max(CLOSE_GRACE_MS, deadline - Date.now()) });
         log.info('pail stopped');
       })();
       return closePromise;

@@ -341,3 +341,55 @@ describe('authorization: ACLs and the existence rule', () => {
     assertError(await h.send('POST', { bucket: 'nosuchbucket', key: 'k', query: { restore: null } }), 404, 'NoSuchBucket');
   });
 });
+
+describe('argument errors come after authorization (a denied caller learns nothing from a 400)', () => {
+  before(async () => {
+    if ((await h.storage.metadata.getBucket('args-pub')) === undefined) {
+      await ok(h.send('PUT', { bucket: 'args-pub', headers: { 'x-oss-acl': 'public-read' } }));
+      await ok(h.send('PUT', { bucket: 'args-pub', key: 'obj.txt', body: BODY }));
+    }
+  });
+
+  const anon = (method: string, target: string, headers?: Record<string, string>) => h.raw({ method, target, ...(headers ? { headers } : {}) });
+
+  it('anonymous on a private or missing bucket: 403 whatever the arguments', async () => {
+    for (const [method, target, headers] of [
+      ['GET', '/bkt/?max-keys=abc'],
+      ['GET', '/bkt/?encoding-type=base64'],
+      ['GET', '/bkt/?list-type=2&continuation-token=%21%21'],
+      ['GET', '/bkt/?prefix=a&prefix=b'],
+      ['GET', '/bkt/obj.txt?response-content-type=a%0D%0AX-Evil%3A%201'],
+      ['GET', '/bkt/obj.txt?a=1&a=2'],
+      ['PUT', '/bkt/?acl', { 'x-oss-acl': 'bogus' }],
+      ['PUT', '/bkt/obj.txt?acl'],
+      ['PUT', '/bkt/k?partNumber=abc&uploadId=u'],
+      ['GET', '/bkt/k?uploadId=u&max-parts=0'],
+      ['POST', '/bkt/k?append&position=-1'],
+      ['PUT', '/bkt/k', { 'x-oss-copy-source': 'no-slash' }],
+      ['GET', '/nosuchbucket/?max-keys=abc'],
+      ['PUT', '/newbucket/', { 'x-oss-acl': 'bogus' }],
+      ['GET', '/?max-keys=abc'],
+    ] as const) {
+      assertError(await anon(method, target, headers), 403, 'AccessDenied');
+    }
+  });
+
+  it('a caller allowed to act gets the argument error', async () => {
+    assertError(await anon('GET', '/args-pub/?max-keys=abc'), 400, 'InvalidArgument');
+    assertError(await anon('GET', '/args-pub/?prefix=a&prefix=b'), 400, 'InvalidArgument');
+    assertError(await anon('GET', '/args-pub/obj.txt?response-content-type=a%0D%0AX-Evil%3A%201'), 400, 'InvalidArgument');
+    assertError(await h.send('GET', { bucket: 'bkt', query: { 'max-keys': 'abc' } }), 400, 'InvalidArgument');
+    assertError(await h.send('PUT', { bucket: 'bkt', query: { acl: null }, headers: { 'x-oss-acl': 'bogus' } }), 400, 'InvalidArgument');
+    assertError(await h.send('PUT', { bucket: 'bkt', key: 'obj.txt', query: { acl: null } }), 400, 'MissingArgument');
+    // For the root key, arguments are still checked before the bucket is looked up.
+    assertError(await h.send('GET', { bucket: 'nosuchbucket', query: { 'max-keys': 'abc' } }), 400, 'InvalidArgument');
+  });
+
+  it("a signed request's duplicate parameters are the verifier's DuplicateQueryParameter (EC 0002-00000010)", async () => {
+    const { target } = h.presign('GET', { bucket: 'bkt' });
+    const r = await h.raw({ target: `${target}&prefix=a&prefix=b` });
+    assertError(r, 400, 'InvalidArgument');
+    assert.equal(xml(r.body, 'EC'), '0002-00000010');
+    assert.equal(xml(r.body, 'ArgumentName'), 'prefix');
+  });
+});

@@ -156,7 +156,7 @@ describe('CORS: over HTTP', () => {
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'pail-cors-'));
-    server = await startServer({ dataDir, host: '127.0.0.1', port: 0 });
+    server = await startServer({ dataDir, host: '127.0.0.1', port: 0, logLevel: 'warn' });
     assert.equal((await request(url({ method: 'PUT' }), 'PUT')).status, 200);
     assert.equal((await request(url({ method: 'PUT', key: 'a.txt' }), 'PUT', {}, Buffer.from('hello'))).status, 200);
   });

@@ -98,9 +98,13 @@ const TABLE: readonly Row[] = [
 ];
 
 function show(method: string, target: string, headers: Record<string, string> = {}, host = 'localhost:9000') {
-  const { op } = parseRequest({ method, rawTarget: target, headers: { host, ...headers } }, { domains: ['localhost'] });
-  const name = op.name === 'NotImplemented' ? `NotImplemented:${op.operation}` : op.name;
-  return { name, pairs: op.access.map((p) => `${p.action} ${p.resource}`) };
+  const { route } = parseRequest({ method, rawTarget: target, headers: { host, ...headers } }, { domains: ['localhost'] });
+  // Routing alone decides name and pairs; the arguments, parsed later, build that same operation.
+  const op = route.args();
+  assert.equal(op.name, route.name);
+  assert.deepEqual(op.access, route.access);
+  const name = route.name === 'NotImplemented' ? `NotImplemented:${route.operation}` : route.name;
+  return { name, pairs: route.access.map((p) => `${p.action} ${p.resource}`) };
 }
 
 describe('operation → (action, resource) table', () => {

@@ -17,8 +17,14 @@ import { parseXml, xmlDocument } from '../src/protocol/xml.js';
 
 const DOMAINS = ['oss.example.com', 'localhost'];
 
+/** Both parsing steps: routing (`parseRequest`) and the arguments (`route.args()`, after authorization in core.ts). */
 function parse(method: string, target: string, host = 'localhost:9000', headers: Record<string, string> = {}) {
-  return parseRequest({ method, rawTarget: target, headers: { host, ...headers } }, { domains: DOMAINS });
+  const parsed = parseRequest({ method, rawTarget: target, headers: { host, ...headers } }, { domains: DOMAINS });
+  return { ...parsed, op: parsed.route.args() };
+}
+
+function route(method: string, target: string, host = 'localhost:9000', headers: Record<string, string> = {}) {
+  return parseRequest({ method, rawTarget: target, headers: { host, ...headers } }, { domains: DOMAINS }).route;
 }
 
 function code(fn: () => unknown): string {

@@ -273,6 +273,31 @@ describe('startServer', () => {
     assert.equal((await request(server.port, { path: '/-/health' })).status, 200);
   });
 
+  it('user-chosen names never reach Object.prototype: query names, meta names, key extensions', async () => {
+    assert.equal((await request(server.port, signed(server, 'PUT', 'proto', undefined, { 'x-oss-acl': 'public-read' }))).status, 200);
+    const body = Buffer.from('prototype-safe');
+    const put = signed(server, 'PUT', 'proto', 'obj.txt', { 'x-oss-meta-__proto__': 'meta-value', 'x-oss-meta-constructor': 'c' });
+    assert.equal((await request(server.port, { ...put, body })).status, 200);
+    // Anonymous reads of a public-read object with parameter names that are Object.prototype members.
+    for (const query of ['constructor=1', '__proto__=x', 'toString=1&hasOwnProperty=2', 'response-constructor=1', '__proto__']) {
+      const r = await request(server.port, { path: `/proto/obj.txt?${query}` });
+      assert.equal(r.status, 200, `?${query}: ${r.body.toString()}`);
+      assert.deepEqual(r.body, body, `?${query}`);
+      assert.equal(r.headers['content-type'], 'text/plain', `?${query}`);
+    }
+    assert.equal((await request(server.port, { path: '/-/health' })).status, 200, 'the server is still up');
+    const head = await request(server.port, signed(server, 'HEAD', 'proto', 'obj.txt'));
+    assert.equal(head.headers['x-oss-meta-__proto__'], 'meta-value');
+    assert.equal(head.headers['x-oss-meta-constructor'], 'c');
+    // Keys ending in an Object.prototype member name get the default type, not a prototype's.
+    for (const key of ['x.__proto__', 'x.constructor', 'x.toString']) {
+      const p = signed(server, 'PUT', 'proto', key);
+      assert.equal((await request(server.port, { ...p, body })).status, 200, key);
+      const g = await request(server.port, signed(server, 'GET', 'proto', key));
+      assert.equal(g.headers['content-type'], 'application/octet-stream', key);
+    }
+  });
+
   it('ensureExample creates examplebucket/exampleobject.txt once and returns a working presigned URL', async () => {
     const url = await ensureExample(server);
     assert.ok(url.startsWith(`${server.url}/examplebucket/exampleobject.txt?`), url);

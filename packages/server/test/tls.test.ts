@@ -80,7 +80,7 @@ describe('TLS listeners', () => {
   });
 
   it('without --tls-port: HTTPS on --port only', async () => {
-    const config = resolveServerConfig(['--data-dir', join(dir, 'one'), '--port', '0', '--tls-cert', tls.cert, '--tls-key', tls.key], {});
+    const config = resolveServerConfig(['--data-dir', join(dir, 'one'), '--port', '0', '--tls-cert', tls.cert, '--tls-key', tls.key, '--log-level', 'warn'], {});
     const server = await startServer(config);
     try {
       assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+$/);
@@ -98,7 +98,7 @@ describe('TLS listeners', () => {
 
   it('with --tls-port: plain HTTP on --port, HTTPS on --tls-port, one store', async () => {
     const config = resolveServerConfig(
-      ['--data-dir', join(dir, 'two'), '--port', '0', '--tls-cert', tls.cert, '--tls-key', tls.key, '--tls-port', '0'],
+      ['--data-dir', join(dir, 'two'), '--port', '0', '--tls-cert', tls.cert, '--tls-key', tls.key, '--tls-port', '0', '--log-level', 'warn'],
       {},
     );
     const server = await startServer(config);

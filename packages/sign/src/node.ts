@@ -4,7 +4,7 @@
  * synchronous twins (`presignUrlSync`, …). Same canonicalisation code, same results.
  *
  * Why the async functions are re-implemented here: in Node every `crypto.subtle` call is a
- * thread-pool round trip, which makes WebCrypto signing ~20x slower than `node:crypto`.
+ * thread-pool round trip, which makes WebCrypto signing about 10x slower than `node:crypto`.
  * @packageDocumentation
  */
 import { runSync } from './crypto-node.js';

@@ -7,7 +7,7 @@
 import { type AuthFailure, type AuthScheme, verifyRequest } from '@pail/sign/verify';
 import type { RequestHeaders } from '../protocol/headers.js';
 import type { ParsedRequest } from '../protocol/request.js';
-import { ANONYMOUS, type AccessKeyStore, type Principal } from './keys.js';
+import { ANONYMOUS, type AccessKeyEntry, type AccessKeyStore, type Principal } from './keys.js';
 
 export interface Authenticated {
   readonly ok: true;
@@ -23,6 +23,8 @@ export interface AuthenticateOptions {
 }
 
 export function authenticate(parsed: ParsedRequest, headers: RequestHeaders, options: AuthenticateOptions): Authenticated | AuthFailure {
+  // The entry the verifier looked up is the one the principal comes from: one key-store lookup.
+  let entry: AccessKeyEntry | undefined;
   const result = verifyRequest(
     {
       method: parsed.method,
@@ -34,14 +36,16 @@ export function authenticate(parsed: ParsedRequest, headers: RequestHeaders, opt
     {
       now: options.now,
       region: options.region,
-      lookup: (id) => options.keys.lookup(id)?.record,
+      lookup: (id) => {
+        entry = options.keys.lookup(id);
+        return entry?.record;
+      },
     },
   );
   if (!result.ok) return result;
   if (result.accessKeyId === null) return { ok: true, principal: ANONYMOUS, scheme: result.scheme, accessKeyId: null };
-  const entry = options.keys.lookup(result.accessKeyId);
-  if (!entry) {
-    // The key vanished between verification and now (a future key store may revoke keys).
+  if (entry?.record.accessKeyId !== result.accessKeyId) {
+    // Not the key the verifier saw (a verifier that did not look it up): fail closed.
     return { ok: false, scheme: result.scheme, reason: 'InvalidAccessKeyId', message: 'access key not found', accessKeyId: result.accessKeyId };
   }
   return { ok: true, principal: entry.principal, scheme: result.scheme, accessKeyId: result.accessKeyId };

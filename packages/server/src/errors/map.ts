@@ -163,7 +163,7 @@ export function fromAuthFailure(f: AuthFailure, now: number): OssError {
       });
     case 'MissingParameter': {
       const p = f.parameter;
-      const ec = (p !== undefined ? V4_MISSING_EC[p] : undefined) ?? (v1 ? '0002-00000074' : '0002-00000216');
+      const ec = (p !== undefined && Object.hasOwn(V4_MISSING_EC, p) ? V4_MISSING_EC[p] : undefined) ?? (v1 ? '0002-00000074' : '0002-00000216');
       return new OssError('InvalidArgument', { message: f.message, ec, details: argument(p, undefined) });
     }
     case 'DuplicateQueryParameter':

@@ -40,7 +40,9 @@ const MAX_CONFIG_BODY = 64 * 1024;
 
 export const putBucket: Handler<PutBucket> = async (ctx) => {
   const { op, principal } = ctx;
-  if (principal.kind !== 'root') throw new OssError('AccessDenied', { message: 'Anonymous access is forbidden for this operation.' });
+  // Not an authorization check (the authorizer decided): a bucket needs an owning account, and
+  // an authorizer that lets a principal without one create buckets is a configuration bug.
+  if (principal.kind === 'anonymous') throw new Error('PutBucket allowed for an anonymous principal: a bucket needs an owner');
   const body = await readSmallBody(ctx, MAX_CONFIG_BODY);
   let storageClass: StorageClass = 'Standard';
   if (body.length > 0 && body.toString('utf8').trim() !== '') {

@@ -12,7 +12,18 @@ import type { Logger } from '../log.js';
 import type { AccessPair } from '../protocol/access.js';
 import type { Operation } from '../protocol/operations.js';
 import type { ParsedRequest } from '../protocol/request.js';
-import type { BucketRecord, Storage } from '../storage/types.js';
+import type { BucketRecord, ObjectReader, ObjectRecord, Storage } from '../storage/types.js';
+
+/**
+ * The object reads of one request, shared with authorization: a row the ACL authorizer already
+ * read is not read again (the presigned or public GET reads its object row once).
+ */
+export interface RequestObjects {
+  /** The object's record as this request first read it (undefined: no such object). Reads only. */
+  record(bucket: string, key: string): Promise<ObjectRecord | undefined>;
+  /** `Storage.openObject`, or the reader authorization already opened; the caller releases it. */
+  open(bucket: string, key: string): Promise<ObjectReader | undefined>;
+}
 
 export interface HandlerContext<O extends Operation = Operation> {
   readonly op: O;
@@ -22,6 +33,7 @@ export interface HandlerContext<O extends Operation = Operation> {
   /** The addressed bucket; present for every bucket/object operation except PutBucket. */
   readonly bucket: BucketRecord | undefined;
   readonly storage: Storage;
+  readonly objects: RequestObjects;
   /** Request time from the injectable clock (ms). */
   readonly now: number;
   readonly requestId: string;

@@ -176,7 +176,7 @@ export const headObject: Handler<HeadObject> = async (ctx) => {
 export const getObjectMeta: Handler<GetObjectMeta> = async (ctx) => {
   const { op } = ctx;
   requireBucket(ctx);
-  const rec = await ctx.storage.metadata.getObject(op.bucket, op.key);
+  const rec = await ctx.objects.record(op.bucket, op.key);
   if (!rec) throw noSuchKey(op.key);
   return {
     status: 200,

@@ -192,7 +192,8 @@ function authenticateForm(ctx: HandlerContext, fields: ReadonlyMap<string, strin
 
 /** Form fields as the request headers an upload would carry (values as their UTF-8 octets). */
 function fieldsAsHeaders(fields: ReadonlyMap<string, string>, file: FormPart): Record<string, string> {
-  const headers: Record<string, string> = {};
+  // Null prototype: field names are the client's (`__proto__`, `constructor` are just names).
+  const headers: Record<string, string> = Object.create(null);
   for (const [name, value] of fields) {
     const v = utf8AsLatin1(value);
     if (!isValidHeaderValue(v)) throw new OssError('InvalidArgument', { message: `The form field ${name} is not a valid header value.`, details: [['ArgumentName', name]] });

@@ -1,5 +1,4 @@
 /** Service-level operations: ListBuckets (GetService). */
-import { OssError } from '../errors/oss-error.js';
 import { isoDate } from '../protocol/headers.js';
 import type { ListBuckets } from '../protocol/operations.js';
 import type { XmlNode } from '../protocol/xml.js';
@@ -8,7 +7,6 @@ import type { Handler } from './context.js';
 
 export const listBuckets: Handler<ListBuckets> = async (ctx) => {
   const { op, principal } = ctx;
-  if (principal.kind !== 'root') throw new OssError('AccessDenied', { message: 'Anonymous access is forbidden for this operation.' });
   const page = await ctx.storage.metadata.listBuckets({ prefix: op.prefix, after: op.marker, maxKeys: op.maxKeys });
   const endpoint = ctx.hostId;
   const buckets: XmlNode[] = page.buckets.map((b) => [
@@ -31,7 +29,8 @@ export const listBuckets: Handler<ListBuckets> = async (ctx) => {
     paged && ['MaxKeys', op.maxKeys],
     paged && ['IsTruncated', page.isTruncated],
     page.isTruncated && last !== undefined && ['NextMarker', last.name],
-    ownerNode(principal.accessKeyId),
+    // The caller's account; a principal without one (only an authorizer could let it here) gets none.
+    principal.kind !== 'anonymous' && ownerNode(principal.accessKeyId),
     ['Buckets', buckets],
   ]);
 };

@@ -72,10 +72,10 @@ function checkTarget(link: ObjectRecord, target: ObjectRecord): void {
  * (undefined when `key` does not exist; SymlinkTargetNotExist when the link dangles).
  */
 export async function resolveRecord(ctx: HandlerContext, bucket: string, key: string): Promise<ObjectRecord | undefined> {
-  const rec = await ctx.storage.metadata.getObject(bucket, key);
+  const rec = await ctx.objects.record(bucket, key);
   if (rec?.objectType !== 'Symlink') return rec;
   const targetKey = await authorizeTarget(ctx, rec);
-  const target = await ctx.storage.metadata.getObject(bucket, targetKey);
+  const target = await ctx.objects.record(bucket, targetKey);
   if (target === undefined) throw dangling(rec);
   checkTarget(rec, target);
   return target;
@@ -87,12 +87,12 @@ export async function resolveRecord(ctx: HandlerContext, bucket: string, key: st
  * is opened: the link has no bytes to protect.
  */
 export async function openResolved(ctx: HandlerContext, bucket: string, key: string): Promise<ObjectReader | undefined> {
-  const reader = await ctx.storage.openObject(bucket, key);
+  const reader = await ctx.objects.open(bucket, key);
   if (reader?.record.objectType !== 'Symlink') return reader;
   const link = reader.record;
   reader.release();
   const targetKey = await authorizeTarget(ctx, link);
-  const target = await ctx.storage.openObject(bucket, targetKey);
+  const target = await ctx.objects.open(bucket, targetKey);
   if (target === undefined) throw dangling(link);
   try {
     checkTarget(link, target.record);

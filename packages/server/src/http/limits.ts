@@ -95,6 +95,9 @@ export function normalizeLimits(partial: Partial<HttpLimits> | undefined): HttpL
 export function serverOptions(l: HttpLimits): ServerOptions {
   const shortest = Math.min(l.headersTimeoutMs, l.requestTimeoutMs || Number.POSITIVE_INFINITY);
   return {
+    // Node would answer an HTTP/1.1 request without Host with a bare 400 of its own;
+    // refusal() gives the same 400 as an OSS error document.
+    requireHostHeader: false,
     maxHeaderSize: l.maxHeaderSize,
     connectionsCheckingInterval: Math.max(250, Math.min(5000, Math.floor(shortest / 4))),
     headersTimeout: l.headersTimeoutMs,
@@ -117,17 +120,23 @@ export function applyLimits(server: Server, l: HttpLimits): void {
   server.maxHeadersCount = l.maxHeaders + 1;
 }
 
-export function tooManyHeaders(req: IncomingMessage, l: HttpLimits): boolean {
-  return req.rawHeaders.length > 2 * l.maxHeaders;
+/**
+ * What the listener refuses before the core sees the request: more header fields than allowed,
+ * and an HTTP/1.1 request without Host (RFC 9112 §3.2: 400).
+ */
+export function refusal(req: IncomingMessage, l: HttpLimits): OssError | undefined {
+  if (req.rawHeaders.length > 2 * l.maxHeaders) {
+    return new OssError('InvalidArgument', { message: `The request has more than ${l.maxHeaders} header fields.`, ec: '0016-00000104' });
+  }
+  if (req.headers.host === undefined && req.httpVersion === '1.1') {
+    return new OssError('InvalidArgument', { message: 'An HTTP/1.1 request must carry a Host header.', ec: '0016-00000105' });
+  }
+  return undefined;
 }
 
-/** 400 InvalidArgument for a request with more header fields than allowed; the connection closes. */
-export function refuseTooManyHeaders(req: IncomingMessage, res: ServerResponse, l: HttpLimits, now: number): void {
+/** Answers `err` (from refusal()) as an OSS error document; the connection closes. */
+export function refuse(req: IncomingMessage, res: ServerResponse, err: OssError, now: number): void {
   const requestId = newRequestId();
-  const err = new OssError('InvalidArgument', {
-    message: `The request has more than ${l.maxHeaders} header fields.`,
-    ec: '0016-00000104',
-  });
   const xml = Buffer.from(errorXml(err, { requestId, hostId: String(req.headers.host ?? ''), method: req.method ?? 'GET' }), 'utf8');
   res.sendDate = false;
   res.writeHead(err.status, {

@@ -17,8 +17,16 @@ export function checkBucketName(name: string): void {
 export const MAX_KEY_BYTES = 1023;
 
 /**
- * 1..1023 UTF-8 bytes, not starting with `/` or `\` (EC 0016-00000002/3). Everything else is
- * allowed and kept verbatim: `a/../b`, `./x`, `a//b` are distinct keys.
+ * Characters XML 1.0 cannot carry, not even as character references: the C0 controls other than
+ * tab, LF and CR, and U+FFFE/U+FFFF (XML 1.0 §2.2 `Char`).
+ */
+const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
+
+/**
+ * 1..1023 UTF-8 bytes, not starting with `/` or `\` (EC 0016-00000002/3), and (Pail's choice,
+ * docs/compatibility.md) no character XML 1.0 cannot carry: a key with one would make every
+ * listing without `encoding-type=url` unreadable. Everything else is allowed and kept verbatim:
+ * `a/../b`, `./x`, `a//b`, tab and line breaks are distinct keys.
  */
 export function checkObjectKey(key: string): void {
   if (key.length === 0) {
@@ -30,5 +38,8 @@ export function checkObjectKey(key: string): void {
   const c = key.charCodeAt(0);
   if (c === 47 || c === 92) {
     throw new OssError('InvalidObjectName', { message: 'The specified object is not valid.', ec: '0016-00000002' });
+  }
+  if (NOT_XML.test(key)) {
+    throw new OssError('InvalidObjectName', { message: 'The Object name can not contain control characters.', ec: '0016-00000002' });
   }
 }

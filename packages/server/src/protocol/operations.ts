@@ -4,9 +4,16 @@
  * (service, bucket, object — protocol/address.ts), the method, and the sub-resource that
  * selects the operation (`?acl`, `?uploads`, …).
  *
+ * Routing and argument parsing are two steps (core.ts runs authentication and authorization
+ * between them): `routeOperation` picks the row and computes the operation's name and access
+ * pairs from the address, method, query names and headers, cheaply and without failing on
+ * arguments; `RoutedOperation.args()` then parses the arguments (`max-keys`, `x-oss-acl`,
+ * duplicate parameters…) and may throw their 400s. A caller denied the action so gets 403 and
+ * learns nothing from argument errors.
+ *
  * Adding an operation is local: a member of the `Operation` union, a row in `ROUTES`, and a
  * handler in handlers/index.ts. Operations OSS has but Pail does not implement yet are rows
- * that build `NotImplemented` (501 after authentication and authorization, so a caller who
+ * without `build` (501 NotImplemented after authentication and authorization, so a caller who
  * may not touch the resource still gets 403 first).
  */
 import type { QueryParam } from '@pail/sign/verify';
@@ -148,25 +155,36 @@ const IMPLEMENTED: Readonly<Record<ImplementedName, true>> = {
 };
 export const IMPLEMENTED_OPERATIONS = Object.keys(IMPLEMENTED) as ImplementedName[];
 
-/** First-value view of the decoded query (duplicates are refused before this is built). */
+/**
+ * First-value view of the decoded query. A name given twice is recorded, not refused here:
+ * routing must not fail on arguments, and a signed request's duplicates are the verifier's
+ * (DuplicateQueryParameter); `refuseDuplicates` runs with the argument parsing.
+ */
 export class Query {
   private readonly map = new Map<string, string>();
+  /** The first name that appears more than once, if any. */
+  readonly duplicate: string | undefined;
   constructor(readonly params: readonly QueryParam[]) {
+    let duplicate: string | undefined;
     for (const p of params) {
-      if (this.map.has(p.name)) {
-        throw new OssError('InvalidArgument', {
-          message: `Duplicate query parameter: ${p.name}`,
-          details: [['ArgumentName', p.name]],
-        });
-      }
-      this.map.set(p.name, p.value);
+      if (this.map.has(p.name)) duplicate ??= p.name;
+      else this.map.set(p.name, p.value);
     }
+    this.duplicate = duplicate;
   }
   has(name: string): boolean {
     return this.map.has(name);
   }
   get(name: string): string | undefined {
     return this.map.get(name);
+  }
+  /** §1.2: no SDK sends duplicate names and canonical forms cannot represent them. */
+  refuseDuplicates(): void {
+    if (this.duplicate === undefined) return;
+    throw new OssError('InvalidArgument', {
+      message: `Duplicate query parameter: ${this.duplicate}`,
+      details: [['ArgumentName', this.duplicate]],
+    });
   }
 }
 
@@ -184,11 +202,35 @@ export interface Route {
   readonly method: string;
   /** The sub-resource that selects this route; null = none of the level's selectors; '*' = any. */
   readonly sub: string | null;
+  /** Must be cheap and never throw (routing is total). */
   readonly when?: (c: RouteContext) => boolean;
   /** The OSS operation name (for NotImplemented rows, the one reported). */
   readonly operation: string;
-  readonly build: (c: RouteContext) => Operation;
+  /** The (action, resource) pairs, from the address and headers alone: cheap, never throws. */
+  readonly access: (c: RouteContext) => readonly AccessPair[];
+  /** What makes this request NotImplemented (`versionId`…), else undefined: cheap, never throws. */
+  readonly unsupported?: (c: RouteContext) => string | undefined;
+  /**
+   * The operation with its arguments parsed; may throw their 400s (it runs after authorization).
+   * Rows without it are recognised but not implemented.
+   */
+  readonly build?: (c: RouteContext, access: readonly AccessPair[]) => Operation;
 }
+
+/**
+ * A routed request: the operation's name and access pairs (what authentication and
+ * authorization need), and `args()`, which parses the arguments into the typed operation.
+ */
+export type RoutedOperation = {
+  readonly [N in OperationName]: {
+    readonly name: N;
+    /** The OSS operation name, for logs (for NotImplemented, the operation it stands for). */
+    readonly operation: string;
+    readonly access: readonly AccessPair[];
+    /** Parses the arguments; throws their 400s (duplicate parameters, `max-keys`, `x-oss-acl`…). */
+    args(): OperationOf<N>;
+  };
+}[OperationName];
 
 // ---------------------------------------------------------------------------------------------
 // Access helpers
@@ -369,9 +411,9 @@ function notImplemented(c: RouteContext, operation: string, access: readonly Acc
 }
 
 /** Versioning is not implemented: a request for a specific version is refused, not answered with the current one. */
-function versioned(c: RouteContext, operation: string, access: readonly AccessPair[]): NotImplemented | undefined {
+function versioned(c: RouteContext): string | undefined {
   const v = c.query.get('versionId');
-  return v !== undefined && v !== 'null' ? notImplemented(c, operation, access, 'versionId') : undefined;
+  return v !== undefined && v !== 'null' ? 'versionId' : undefined;
 }
 
 function ni(
@@ -382,7 +424,7 @@ function ni(
   access: (c: RouteContext) => readonly AccessPair[],
   when?: (c: RouteContext) => boolean,
 ): Route {
-  return { level, method, sub, operation, build: (c) => notImplemented(c, operation, access(c)), ...(when ? { when } : {}) };
+  return { level, method, sub, operation, access, ...(when ? { when } : {}) };
 }
 
 const hasCopySource = (c: RouteContext): boolean => header(c.headers, 'x-oss-copy-source') !== undefined;
@@ -405,12 +447,12 @@ function api(
     method,
     sub,
     operation,
-    build: (c) => {
-      const pairs = access(c);
+    access,
+    unsupported: (c) => {
       const v = copySourceVersion(c);
-      if (v !== undefined && v !== 'null') return notImplemented(c, operation, pairs, 'x-oss-copy-source versionId');
-      return versioned(c, operation, pairs) ?? make(c, pairs);
+      return v !== undefined && v !== 'null' ? 'x-oss-copy-source versionId' : versioned(c);
     },
+    build: make,
     ...(when ? { when } : {}),
   };
 }
@@ -447,12 +489,13 @@ export const ROUTES: readonly Route[] = [
     method: 'GET',
     sub: null,
     operation: 'ListBuckets',
-    build: (c) => ({
+    access: () => onService('oss:ListBuckets'),
+    build: (c, access) => ({
       name: 'ListBuckets',
       prefix: c.query.get('prefix') ?? '',
       marker: c.query.get('marker') ?? '',
       maxKeys: maxKeys(c, 100),
-      access: onService('oss:ListBuckets'),
+      access,
     }),
   },
   ni('service', 'GET', 'regions', 'DescribeRegions', () => onService('oss:DescribeRegions')),
@@ -463,35 +506,40 @@ export const ROUTES: readonly Route[] = [
     method: 'GET',
     sub: 'acl',
     operation: 'GetBucketAcl',
-    build: (c) => ({ name: 'GetBucketAcl', bucket: b(c), access: onBucket(c, 'oss:GetBucketAcl') }),
+    access: (c) => onBucket(c, 'oss:GetBucketAcl'),
+    build: (c, access) => ({ name: 'GetBucketAcl', bucket: b(c), access }),
   },
   {
     level: 'bucket',
     method: 'PUT',
     sub: 'acl',
     operation: 'PutBucketAcl',
-    build: (c) => ({ name: 'PutBucketAcl', bucket: b(c), acl: bucketAclHeader(c, true), access: onBucket(c, 'oss:PutBucketAcl') }),
+    access: (c) => onBucket(c, 'oss:PutBucketAcl'),
+    build: (c, access) => ({ name: 'PutBucketAcl', bucket: b(c), acl: bucketAclHeader(c, true), access }),
   },
   {
     level: 'bucket',
     method: 'GET',
     sub: 'location',
     operation: 'GetBucketLocation',
-    build: (c) => ({ name: 'GetBucketLocation', bucket: b(c), access: onBucket(c, 'oss:GetBucketLocation') }),
+    access: (c) => onBucket(c, 'oss:GetBucketLocation'),
+    build: (c, access) => ({ name: 'GetBucketLocation', bucket: b(c), access }),
   },
   {
     level: 'bucket',
     method: 'GET',
     sub: 'bucketInfo',
     operation: 'GetBucketInfo',
-    build: (c) => ({ name: 'GetBucketInfo', bucket: b(c), access: onBucket(c, 'oss:GetBucketInfo') }),
+    access: (c) => onBucket(c, 'oss:GetBucketInfo'),
+    build: (c, access) => ({ name: 'GetBucketInfo', bucket: b(c), access }),
   },
   {
     level: 'bucket',
     method: 'GET',
     sub: 'stat',
     operation: 'GetBucketStat',
-    build: (c) => ({ name: 'GetBucketStat', bucket: b(c), access: onBucket(c, 'oss:GetBucketStat') }),
+    access: (c) => onBucket(c, 'oss:GetBucketStat'),
+    build: (c, access) => ({ name: 'GetBucketStat', bucket: b(c), access }),
   },
   api('bucket', 'GET', 'uploads', 'ListMultipartUploads', (c) => onBucket(c, 'oss:ListMultipartUploads'), objectApi.listMultipartUploads),
   // Each key of the body is authorized again by the handler (oss:DeleteObject on bucket/key).
@@ -506,7 +554,8 @@ export const ROUTES: readonly Route[] = [
     sub: null,
     when: (c) => c.query.get('list-type') === '2',
     operation: 'ListObjectsV2',
-    build: (c) => {
+    access: (c) => onBucket(c, 'oss:ListObjects'),
+    build: (c, access) => {
       const token = c.query.get('continuation-token');
       const continuationToken = token === undefined || token === '' ? null : token;
       const startAfter = c.query.get('start-after') ?? '';
@@ -517,7 +566,7 @@ export const ROUTES: readonly Route[] = [
         startAfter,
         after: continuationToken === null ? startAfter : decodeContinuationToken(continuationToken),
         fetchOwner: c.query.get('fetch-owner') === 'true',
-        access: onBucket(c, 'oss:ListObjects'),
+        access,
       };
     },
   },
@@ -526,7 +575,8 @@ export const ROUTES: readonly Route[] = [
     method: 'GET',
     sub: null,
     operation: 'ListObjects',
-    build: (c) => ({ name: 'ListObjects', ...listParams(c), marker: c.query.get('marker') ?? '', access: onBucket(c, 'oss:ListObjects') }),
+    access: (c) => onBucket(c, 'oss:ListObjects'),
+    build: (c, access) => ({ name: 'ListObjects', ...listParams(c), marker: c.query.get('marker') ?? '', access }),
   },
   {
     level: 'bucket',
@@ -534,21 +584,24 @@ export const ROUTES: readonly Route[] = [
     sub: null,
     operation: 'HeadBucket',
     // Pail's choice: HEAD on a bucket needs what listing needs (as S3's HeadBucket does).
-    build: (c) => ({ name: 'HeadBucket', bucket: b(c), access: onBucket(c, 'oss:ListObjects') }),
+    access: (c) => onBucket(c, 'oss:ListObjects'),
+    build: (c, access) => ({ name: 'HeadBucket', bucket: b(c), access }),
   },
   {
     level: 'bucket',
     method: 'PUT',
     sub: null,
     operation: 'PutBucket',
-    build: (c) => ({ name: 'PutBucket', bucket: b(c), acl: bucketAclHeader(c, false), access: onBucket(c, 'oss:PutBucket') }),
+    access: (c) => onBucket(c, 'oss:PutBucket'),
+    build: (c, access) => ({ name: 'PutBucket', bucket: b(c), acl: bucketAclHeader(c, false), access }),
   },
   {
     level: 'bucket',
     method: 'DELETE',
     sub: null,
     operation: 'DeleteBucket',
-    build: (c) => ({ name: 'DeleteBucket', bucket: b(c), access: onBucket(c, 'oss:DeleteBucket') }),
+    access: (c) => onBucket(c, 'oss:DeleteBucket'),
+    build: (c, access) => ({ name: 'DeleteBucket', bucket: b(c), access }),
   },
   // The form authenticates PostObject; the handler authorizes oss:PutObject on the form's key.
   api('bucket', 'POST', null, 'PostObject', (c) => onAllObjects(c, 'oss:PutObject'), objectApi.postObject),
@@ -557,24 +610,34 @@ export const ROUTES: readonly Route[] = [
     method: 'GET',
     sub: 'cors',
     operation: 'GetBucketCors',
-    build: (c) => ({ name: 'GetBucketCors', bucket: b(c), access: onBucket(c, 'oss:GetBucketCors') }),
+    access: (c) => onBucket(c, 'oss:GetBucketCors'),
+    build: (c, access) => ({ name: 'GetBucketCors', bucket: b(c), access }),
   },
   {
     level: 'bucket',
     method: 'PUT',
     sub: 'cors',
     operation: 'PutBucketCors',
-    build: (c) => ({ name: 'PutBucketCors', bucket: b(c), access: onBucket(c, 'oss:PutBucketCors') }),
+    access: (c) => onBucket(c, 'oss:PutBucketCors'),
+    build: (c, access) => ({ name: 'PutBucketCors', bucket: b(c), access }),
   },
   {
     level: 'bucket',
     method: 'DELETE',
     sub: 'cors',
     operation: 'DeleteBucketCors',
-    build: (c) => ({ name: 'DeleteBucketCors', bucket: b(c), access: onBucket(c, 'oss:DeleteBucketCors') }),
+    access: (c) => onBucket(c, 'oss:DeleteBucketCors'),
+    build: (c, access) => ({ name: 'DeleteBucketCors', bucket: b(c), access }),
   },
   // The preflight of any bucket request (ListObjects from a page); answered before authentication.
-  { level: 'bucket', method: 'OPTIONS', sub: '*', operation: 'OptionObject', build: (c) => ({ name: 'OptionObject', bucket: b(c), key: '', access: [] }) },
+  {
+    level: 'bucket',
+    method: 'OPTIONS',
+    sub: '*',
+    operation: 'OptionObject',
+    access: () => [],
+    build: (c, access) => ({ name: 'OptionObject', bucket: b(c), key: '', access }),
+  },
 
   // --- object level --------------------------------------------------------------------------
   {
@@ -582,21 +645,21 @@ export const ROUTES: readonly Route[] = [
     method: 'GET',
     sub: 'acl',
     operation: 'GetObjectAcl',
-    build: (c) => {
-      const access = onObject(c, 'oss:GetObjectAcl');
-      return versioned(c, 'GetObjectAcl', access) ?? { name: 'GetObjectAcl', bucket: b(c), key: c.key, access };
-    },
+    access: (c) => onObject(c, 'oss:GetObjectAcl'),
+    unsupported: versioned,
+    build: (c, access) => ({ name: 'GetObjectAcl', bucket: b(c), key: c.key, access }),
   },
   {
     level: 'object',
     method: 'PUT',
     sub: 'acl',
     operation: 'PutObjectAcl',
-    build: (c) => {
-      const access = onObject(c, 'oss:PutObjectAcl');
+    access: (c) => onObject(c, 'oss:PutObjectAcl'),
+    unsupported: versioned,
+    build: (c, access) => {
       const acl = parseObjectAcl(header(c.headers, 'x-oss-object-acl'));
       if (acl === undefined) throw new OssError('MissingArgument', { details: [['ArgumentName', 'x-oss-object-acl']] });
-      return versioned(c, 'PutObjectAcl', access) ?? { name: 'PutObjectAcl', bucket: b(c), key: c.key, acl, access };
+      return { name: 'PutObjectAcl', bucket: b(c), key: c.key, acl, access };
     },
   },
   {
@@ -604,10 +667,9 @@ export const ROUTES: readonly Route[] = [
     method: 'HEAD',
     sub: 'objectMeta',
     operation: 'GetObjectMeta',
-    build: (c) => {
-      const access = onObject(c, 'oss:GetObject');
-      return versioned(c, 'GetObjectMeta', access) ?? { name: 'GetObjectMeta', bucket: b(c), key: c.key, access };
-    },
+    access: (c) => onObject(c, 'oss:GetObject'),
+    unsupported: versioned,
+    build: (c, access) => ({ name: 'GetObjectMeta', bucket: b(c), key: c.key, access }),
   },
   api(
     'object',
@@ -656,10 +718,18 @@ export const ROUTES: readonly Route[] = [
     method: 'GET',
     sub: 'x-oss-process',
     operation: 'GetObject',
-    build: (c) => notImplemented(c, 'GetObject', onObject(c, 'oss:GetObject'), 'x-oss-process'),
+    access: (c) => onObject(c, 'oss:GetObject'),
+    unsupported: () => 'x-oss-process',
   },
   ni('object', 'POST', 'x-oss-process', 'ProcessObject', (c) => onObject(c, 'oss:PostProcessTask')),
-  { level: 'object', method: 'OPTIONS', sub: '*', operation: 'OptionObject', build: (c) => ({ name: 'OptionObject', bucket: b(c), key: c.key, access: [] }) },
+  {
+    level: 'object',
+    method: 'OPTIONS',
+    sub: '*',
+    operation: 'OptionObject',
+    access: () => [],
+    build: (c, access) => ({ name: 'OptionObject', bucket: b(c), key: c.key, access }),
+  },
   api(
     'object',
     'PUT',
@@ -674,50 +744,43 @@ export const ROUTES: readonly Route[] = [
     method: 'PUT',
     sub: null,
     operation: 'PutObject',
-    build: (c) => ({
-      name: 'PutObject',
-      bucket: b(c),
-      key: c.key,
-      access: [...onObject(c, 'oss:PutObject'), ...taggingAccess(c, objectResource(b(c), c.key))],
-    }),
+    access: (c) => [...onObject(c, 'oss:PutObject'), ...taggingAccess(c, objectResource(b(c), c.key))],
+    build: (c, access) => ({ name: 'PutObject', bucket: b(c), key: c.key, access }),
   },
   {
     level: 'object',
     method: 'GET',
     sub: null,
     operation: 'GetObject',
-    build: (c) => {
-      const access = onObject(c, 'oss:GetObject');
-      return versioned(c, 'GetObject', access) ?? { name: 'GetObject', bucket: b(c), key: c.key, overrides: responseOverrides(c), access };
-    },
+    access: (c) => onObject(c, 'oss:GetObject'),
+    unsupported: versioned,
+    build: (c, access) => ({ name: 'GetObject', bucket: b(c), key: c.key, overrides: responseOverrides(c), access }),
   },
   {
     level: 'object',
     method: 'HEAD',
     sub: null,
     operation: 'HeadObject',
-    build: (c) => {
-      const access = onObject(c, 'oss:GetObject');
-      return versioned(c, 'HeadObject', access) ?? { name: 'HeadObject', bucket: b(c), key: c.key, access };
-    },
+    access: (c) => onObject(c, 'oss:GetObject'),
+    unsupported: versioned,
+    build: (c, access) => ({ name: 'HeadObject', bucket: b(c), key: c.key, access }),
   },
   {
     level: 'object',
     method: 'DELETE',
     sub: null,
     operation: 'DeleteObject',
-    build: (c) => {
-      const access = onObject(c, 'oss:DeleteObject');
-      return versioned(c, 'DeleteObject', access) ?? { name: 'DeleteObject', bucket: b(c), key: c.key, access };
-    },
+    access: (c) => onObject(c, 'oss:DeleteObject'),
+    unsupported: versioned,
+    build: (c, access) => ({ name: 'DeleteObject', bucket: b(c), key: c.key, access }),
   },
 ];
 
 /** The sub-resources that select a route, per level: any of them present means "not the plain operation". */
-const SELECTORS: Readonly<Record<AddressLevel, readonly string[]>> = (() => {
+const SELECTORS: Readonly<Record<AddressLevel, ReadonlySet<string>>> = (() => {
   const out: Record<AddressLevel, Set<string>> = { service: new Set(), bucket: new Set(), object: new Set() };
   for (const r of ROUTES) if (r.sub !== null && r.sub !== '*') out[r.level].add(r.sub);
-  return { service: [...out.service], bucket: [...out.bucket], object: [...out.object] };
+  return out;
 })();
 
 const ROUTES_BY_LEVEL: Readonly<Record<AddressLevel, readonly Route[]>> = {
@@ -726,14 +789,52 @@ const ROUTES_BY_LEVEL: Readonly<Record<AddressLevel, readonly Route[]>> = {
   object: ROUTES.filter((r) => r.level === 'object'),
 };
 
-/** Picks the route for a request and builds its operation; 405 MethodNotAllowed when none fits. */
-export function routeOperation(level: AddressLevel, c: RouteContext): Operation {
-  const plain = !SELECTORS[level].some((s) => c.query.has(s));
+function routed(r: Route, c: RouteContext): RoutedOperation {
+  const access = r.access(c);
+  const detail = r.unsupported?.(c);
+  const build = r.build;
+  if (build === undefined || detail !== undefined) {
+    return {
+      name: 'NotImplemented',
+      operation: r.operation,
+      access,
+      args: () => {
+        c.query.refuseDuplicates();
+        return notImplemented(c, r.operation, access, detail);
+      },
+    };
+  }
+  // A row with `build` builds the operation its `operation` names (operations.test.ts checks it).
+  return {
+    name: r.operation,
+    operation: r.operation,
+    access,
+    args: () => {
+      c.query.refuseDuplicates();
+      return build(c, access);
+    },
+  } as RoutedOperation;
+}
+
+/**
+ * Picks the route for a request: its name and access pairs, arguments not parsed yet (see the
+ * file comment); 405 MethodNotAllowed when no route fits.
+ */
+export function routeOperation(level: AddressLevel, c: RouteContext): RoutedOperation {
+  // One pass over the (few) parameters rather than a lookup per selector of the level.
+  const selectors = SELECTORS[level];
+  let plain = true;
+  for (const p of c.query.params) {
+    if (selectors.has(p.name)) {
+      plain = false;
+      break;
+    }
+  }
   for (const r of ROUTES_BY_LEVEL[level]) {
     if (r.method !== '*' && r.method !== c.method) continue;
     if (r.sub === null ? !plain : r.sub !== '*' && !c.query.has(r.sub)) continue;
     if (r.when && !r.when(c)) continue;
-    return r.build(c);
+    return routed(r, c);
   }
   throw new OssError('MethodNotAllowed', { details: [['Method', c.method]] });
 }

@@ -1,18 +1,21 @@
 /**
  * The first stage of the pipeline (core.ts): raw request → `ParsedRequest` (address, decoded
- * query, typed operation with its access pairs). Pure: no storage, no clock, no auth.
+ * query, the routed operation with its access pairs). Only the address can fail here (URI,
+ * bucket name, key, no route); the operation's arguments are parsed by `route.args()`, after
+ * authorization. Pure: no storage, no clock, no auth.
  */
 import type { QueryParam } from '@pail/sign/verify';
 import { OssError } from '../errors/oss-error.js';
 import { type AddressLevel, resolveAddress } from './address.js';
 import { header, type RequestHeaders } from './headers.js';
 import { checkBucketName, checkObjectKey } from './names.js';
-import { type Operation, Query, routeOperation } from './operations.js';
+import { Query, type RoutedOperation, routeOperation } from './operations.js';
 import { parseQuery, splitTarget } from './target.js';
 
 export interface ParsedRequest {
   readonly method: string;
-  readonly op: Operation;
+  /** Name and access pairs; `route.args()` parses the arguments into the typed operation. */
+  readonly route: RoutedOperation;
   readonly level: AddressLevel | 'reserved';
   readonly style: 'path' | 'virtual';
   /** Decoded bucket, or null at service level. */
@@ -27,6 +30,8 @@ export interface ParseInput {
   readonly method: string;
   readonly rawTarget: string;
   readonly headers: RequestHeaders;
+  /** The Host header, when the caller has read it already (core.ts); else read from `headers`. */
+  readonly host?: string | undefined;
 }
 
 export interface ParseOptions {
@@ -34,29 +39,32 @@ export interface ParseOptions {
   readonly domains: readonly string[];
 }
 
+const HEALTH: RoutedOperation = { name: 'PailHealth', operation: 'PailHealth', access: [], args: () => ({ name: 'PailHealth', access: [] }) };
+const READY: RoutedOperation = { name: 'PailReady', operation: 'PailReady', access: [], args: () => ({ name: 'PailReady', access: [] }) };
+
 function reserved(method: string, path: string, query: readonly QueryParam[]): ParsedRequest {
-  let op: Operation;
   if (method !== 'GET' && method !== 'HEAD') throw new OssError('MethodNotAllowed', { details: [['Method', method]] });
-  if (path === '/health') op = { name: 'PailHealth', access: [] };
-  else if (path === '/ready') op = { name: 'PailReady', access: [] };
+  let route: RoutedOperation;
+  if (path === '/health') route = HEALTH;
+  else if (path === '/ready') route = READY;
   else throw new OssError('NotFound');
-  return { method, op, level: 'reserved', style: 'path', bucket: null, key: '', query };
+  return { method, route, level: 'reserved', style: 'path', bucket: null, key: '', query };
 }
 
 export function parseRequest(input: ParseInput, options: ParseOptions): ParsedRequest {
   const method = input.method.toUpperCase();
   const { rawPath, rawQuery } = splitTarget(input.rawTarget);
   const query = parseQuery(rawQuery);
-  const address = resolveAddress(header(input.headers, 'host'), rawPath, options.domains);
+  const address = resolveAddress(input.host ?? header(input.headers, 'host'), rawPath, options.domains);
   if (address.kind === 'reserved') return reserved(method, address.path, query);
   if (address.bucket !== null) checkBucketName(address.bucket);
   if (address.level === 'object') checkObjectKey(address.key);
-  const op = routeOperation(address.level, {
+  const route = routeOperation(address.level, {
     method,
     bucket: address.bucket,
     key: address.key,
     query: new Query(query),
     headers: input.headers,
   });
-  return { method, op, level: address.level, style: address.style, bucket: address.bucket, key: address.key, query };
+  return { method, route, level: address.level, style: address.style, bucket: address.bucket, key: address.key, query };
 }

@@ -5,12 +5,18 @@
  * character references, so no entity-expansion attacks.
  */
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
-const NEEDS_ESCAPE = /[&<>"']/;
-const ESCAPE_G = /[&<>"']/g;
+const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;' };
+const NEEDS_ESCAPE = /[&<>"'\r\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
+const ESCAPE_G = /[&<>"'\r\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g;
 
+/**
+ * Text for element content. CR is written as `&#13;` (a parser would turn a literal CR into LF).
+ * Characters XML 1.0 cannot carry at all (C0 controls other than tab/LF/CR, U+FFFE/U+FFFF)
+ * become U+FFFD, so every document stays well-formed: keys cannot contain them
+ * (protocol/names.ts); what is left is echoed input (a `prefix`, an `ArgumentValue`).
+ */
 export function escapeXml(s: string): string {
-  return NEEDS_ESCAPE.test(s) ? s.replace(ESCAPE_G, (c) => ESCAPES[c]!) : s;
+  return NEEDS_ESCAPE.test(s) ? s.replace(ESCAPE_G, (c) => ESCAPES[c] ?? '\ufffd') : s;
 }
 
 /** A child element: a leaf with text, a nested list, or nothing (omitted). */
@@ -74,7 +80,9 @@ function decodeEntities(s: string): string {
         return "'";
     }
     const cp = ent[1] === 'x' ? Number.parseInt(ent.slice(2), 16) : Number.parseInt(ent.slice(1), 10);
-    if (!Number.isFinite(cp) || cp > 0x10ffff) throw new XmlSyntaxError(`bad character reference ${m}`);
+    // Well-formedness constraint "Legal Character" (XML 1.0 §4.1): only `Char`s may be referenced.
+    const legal = cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
+    if (!legal) throw new XmlSyntaxError(`bad character reference ${m}`);
     return String.fromCodePoint(cp);
   });
 }

@@ -234,6 +234,14 @@ describe('limits with short timeouts', () => {
     await alive();
   });
 
+  test('an HTTP/1.1 request without Host gets an OSS 400 (RFC 9112 §3.2); HTTP/1.0 needs none', async () => {
+    const r = await rawRequest(server.port, `GET /${BUCKET}/x HTTP/1.1\r\nConnection: close\r\n\r\n`, { timeoutMs: 10_000 });
+    assert.equal(r.status, 400);
+    assert.equal(ossErrorCode(r.body), 'InvalidArgument');
+    const old = await rawRequest(server.port, 'GET /-/health HTTP/1.0\r\n\r\n', { timeoutMs: 10_000 });
+    assert.equal(old.status, 200);
+  });
+
   test('malformed Content-Length values get an OSS 400', async () => {
     for (const cl of ['abc', '-1', '1e3', '10, 20', '0x10', ' ', '99999999999999999999999']) {
       const req = Buffer.from(`PUT /${BUCKET}/cl HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${cl}\r\nConnection: close\r\n\r\n`);

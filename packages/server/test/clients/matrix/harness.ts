@@ -163,7 +163,7 @@ export async function startMatrixPail(
   const tls = await devCert(join(work, 'tls'));
   // The flags a user would give `pail serve` (resolveServerConfig is what the CLI calls).
   const config = resolveServerConfig(
-    ['--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--tls-cert', tls.cert, '--tls-key', tls.key, '--tls-port', '0'],
+    ['--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--tls-cert', tls.cert, '--tls-key', tls.key, '--tls-port', '0', '--log-level', 'warn'],
     {},
   );
   const server = await startServer(config);
