@@ -40,11 +40,12 @@ export interface LoggerOptions {
 
 export const REDACTED = 'REDACTED';
 
-/** Query parameters whose values are secrets: the signatures and STS tokens (compared lower-case). */
-function isSecretQueryName(name: string): boolean {
-  const n = name.toLowerCase();
+/** Query parameters whose values are secrets: the signatures and STS tokens (`n` lower-case). */
+function secretQueryName(n: string): boolean {
   return n === 'signature' || n === 'x-oss-signature' || n.endsWith('security-token');
 }
+
+const knownNames = new Map<string, boolean>();
 
 /**
  * Field names whose values are secrets (compared lower-case): the secret query parameters,
@@ -52,9 +53,14 @@ function isSecretQueryName(name: string): boolean {
  * `secret`, `password`, `token`, `sessionToken`).
  */
 export function isSecretName(name: string): boolean {
-  if (isSecretQueryName(name)) return true;
-  const n = name.toLowerCase();
-  return n === 'authorization' || n.includes('secret') || n.includes('password') || n.includes('passwd') || n.endsWith('token');
+  let secret = knownNames.get(name);
+  if (secret === undefined) {
+    const n = name.toLowerCase();
+    secret = secretQueryName(n) || n === 'authorization' || n.includes('secret') || n.includes('password') || n.includes('passwd') || n.endsWith('token');
+    // Field names repeat on every log line (`requestId`, `target`…); remember a bounded number.
+    if (knownNames.size < 512) knownNames.set(name, secret);
+  }
+  return secret;
 }
 
 /**
@@ -78,7 +84,7 @@ export function redactTarget(target: string): string {
     if (eqAt >= 0 && eqAt < next) {
       const raw = target.slice(start, eqAt);
       const name = raw.includes('%') || raw.includes('+') ? (percentDecode(raw, true) ?? raw) : raw;
-      if (isSecretQueryName(name)) {
+      if (secretQueryName(name.toLowerCase())) {
         out += `${target.slice(copied, eqAt + 1)}${REDACTED}`;
         copied = next;
       }
@@ -104,9 +110,14 @@ export function redact(value: unknown, depth = 0): unknown {
   if (value === null || typeof value !== 'object' || depth > 6) return value;
   if (value instanceof Error) return { name: value.name, message: redactString(value.message), stack: value.stack && redactString(value.stack) };
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  // Null prototype: a field named `__proto__` stays a field.
-  const out: Record<string, unknown> = Object.create(null);
-  for (const [k, v] of Object.entries(value)) out[k] = isSecretName(k) && v !== undefined ? REDACTED : redact(v, depth + 1);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const safe = isSecretName(k) && v !== undefined ? REDACTED : redact(v, depth + 1);
+    // A field named `__proto__` stays a field (assigning it would replace the prototype). Not a
+    // null-prototype object: those are slow to spread and serialise, and this runs per request.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: safe, enumerable: true, writable: true, configurable: true });
+    else out[k] = safe;
+  }
   return out;
 }
 

@@ -4,6 +4,7 @@
  * Owner on every V1 entry, parameter validation.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { ObjectRecord } from '../src/storage/types.js';
 import { createHarness, type Harness, type Reply, T0, unescapeXml, xml, xmlAll } from './helpers.js';
@@ -166,5 +167,59 @@ describe('paging over 2500 objects', () => {
       assert.equal(r.status, 400, JSON.stringify(query));
       assert.equal(xml(r.body, 'Code'), 'InvalidArgument');
     }
+  });
+});
+
+describe('keys and XML 1.0 (Pail\'s choice: keys cannot hold what XML cannot carry)', () => {
+  /** Characters no XML 1.0 document may contain, not even as character references. */
+  const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
+  const textOf = (s: string) => unescapeXml(s.replace(/&#13;/g, '\r'));
+
+  before(async () => {
+    if ((await h.storage.metadata.getBucket('ctl')) === undefined) await ok(h.send('PUT', { bucket: 'ctl' }));
+  });
+
+  it('keys with C0 controls other than tab/LF/CR, or U+FFFE/U+FFFF, are 400 InvalidObjectName wherever a key enters', async () => {
+    for (const key of ['a\u0001b', '\u0000', 'x\u001f', 'nul\u0000.txt', 'a\u000bb', 'a\ufffe', 'a\uffff']) {
+      const r = await h.send('PUT', { bucket: 'ctl', key, body: Buffer.from('x') });
+      assert.equal(r.status, 400, JSON.stringify(key));
+      assert.equal(xml(r.body, 'Code'), 'InvalidObjectName');
+      assert.ok(!NOT_XML.test(r.body.toString()), 'the error document stays well-formed');
+      assert.equal(await h.storage.metadata.getObject('ctl', key), undefined);
+    }
+    await ok(h.send('PUT', { bucket: 'ctl', key: 'src', body: Buffer.from('x') }));
+    const copy = await h.send('PUT', { bucket: 'ctl', key: 'dst', headers: { 'x-oss-copy-source': '/ctl/a%01b' } });
+    assert.equal(xml(copy.body, 'Code'), 'InvalidObjectName');
+    const link = await h.send('PUT', { bucket: 'ctl', key: 'link', query: { symlink: null }, headers: { 'x-oss-symlink-target': 'a%01b' } });
+    assert.equal(xml(link.body, 'Code'), 'InvalidObjectName');
+    const body = Buffer.from('<?xml version="1.0" encoding="UTF-8"?><Delete><Quiet>false</Quiet><Object><Key>a&#1;b</Key></Object></Delete>');
+    const md5 = createHash('md5').update(body).digest('base64');
+    const del = await h.send('POST', { bucket: 'ctl', query: { delete: null }, body, headers: { 'content-md5': md5 } });
+    assert.equal(del.status, 400);
+    assert.equal(xml(del.body, 'Code'), 'MalformedXML');
+  });
+
+  it('tab, LF and CR stay legal and list back exactly without encoding-type=url', async () => {
+    const keys = ['ws/tab\tkey', 'ws/line\nfeed', 'ws/crlf\r\nkey'];
+    for (const key of keys) await ok(h.send('PUT', { bucket: 'ctl', key, body: Buffer.from(key) }));
+    for (const query of [{ prefix: 'ws/' }, { prefix: 'ws/', 'list-type': '2' }]) {
+      const r = await ok(h.send('GET', { bucket: 'ctl', query }));
+      const text = r.body.toString();
+      assert.ok(!NOT_XML.test(text));
+      assert.ok(!text.includes('\r'), 'a literal CR would be read back as LF');
+      assert.deepEqual(xmlAll(r.body, 'Key').map(textOf).sort(byUtf8), [...keys].sort(byUtf8));
+    }
+  });
+
+  it('echoed parameters XML cannot carry come back as U+FFFD, never as an ill-formed document', async () => {
+    const list = await ok(h.send('GET', { bucket: 'ctl', query: { prefix: 'p\u0001', marker: 'm\u0002', delimiter: '\u0003' } }));
+    assert.ok(!NOT_XML.test(list.body.toString()));
+    assert.equal(xml(list.body, 'Prefix'), 'p\ufffd');
+    const encoded = await ok(h.send('GET', { bucket: 'ctl', query: { prefix: 'p\u0001', 'encoding-type': 'url' } }));
+    assert.equal(xml(encoded.body, 'Prefix'), 'p%01', 'encoding-type=url carries them exactly');
+    const bad = await h.send('GET', { bucket: 'ctl', query: { 'max-keys': '\u0001' } });
+    assert.equal(bad.status, 400);
+    assert.ok(!NOT_XML.test(bad.body.toString()));
+    assert.equal(xml(bad.body, 'ArgumentValue'), '\ufffd');
   });
 });

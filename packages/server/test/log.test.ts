@@ -53,6 +53,42 @@ describe('redaction', () => {
   });
 });
 
+describe('redaction of secret-like names and odd inputs', () => {
+  it('fields named like secrets, passwords or tokens are redacted', () => {
+    const out = redact({
+      accessKeySecret: 'aks-value',
+      AccessKeySecret: 'aks2-value',
+      secret: 'secret-value',
+      password: 'pw-value',
+      dbPassword: 'pw2-value',
+      token: 'token-value',
+      sessionToken: 'st-value',
+      accessKeyId: 'LTAIkeep',
+      tokens: 3,
+    }) as Record<string, unknown>;
+    for (const k of ['accessKeySecret', 'AccessKeySecret', 'secret', 'password', 'dbPassword', 'token', 'sessionToken']) assert.equal(out[k], REDACTED, k);
+    assert.equal(out.accessKeyId, 'LTAIkeep');
+    assert.equal(out.tokens, 3);
+  });
+
+  it('a field named __proto__ stays an ordinary, redacted field', () => {
+    const out = redact(JSON.parse('{"__proto__": {"x-oss-signature": "sig", "a": 1}, "b": 2}')) as Record<string, unknown>;
+    assert.ok(Object.hasOwn(out, '__proto__'));
+    assert.equal(JSON.stringify(out), `{"__proto__":{"x-oss-signature":"${REDACTED}","a":1},"b":2}`);
+  });
+
+  it('redactTarget: only signatures and security tokens; empty items, bare names and odd encodings', () => {
+    const same = '/b/k?x-oss-credential=ak&x-oss-date=20260115T120000Z&continuation-token=abc&prefix=a%2Fb&max-keys=1';
+    assert.equal(redactTarget(same), same);
+    assert.equal(redactTarget('/b/k?&&signature&x-oss-signature=&a=b=c'), `/b/k?&&signature&x-oss-signature=${REDACTED}&a=b=c`);
+    assert.equal(redactTarget('/b/k?X-OSS-SIGNATURE=abc&x-oss-signature-version=OSS4'), `/b/k?X-OSS-SIGNATURE=${REDACTED}&x-oss-signature-version=OSS4`);
+    assert.equal(redactTarget('/b/k?a=1&x%2Doss%2Dsecurity%2Dtoken=t&x+security-token=u'), `/b/k?a=1&x%2Doss%2Dsecurity%2Dtoken=${REDACTED}&x+security-token=${REDACTED}`);
+    assert.equal(redactTarget('/b/k?%ZZ=1&signature=s'), `/b/k?%ZZ=1&signature=${REDACTED}`);
+    assert.equal(redactTarget('/b/k?a'), '/b/k?a');
+    assert.equal(redactTarget('/b/k?'), '/b/k?');
+  });
+});
+
 describe('logger', () => {
   it('JSON lines when not a TTY; levels filter', () => {
     const sink = capture(false);

@@ -154,6 +154,23 @@ describe('query parsing', () => {
     assert.equal(code(() => parse('GET', '/bkt/?prefix=a&prefix=b')), '400 InvalidArgument');
   });
 
+  it('routing never fails on arguments: name and access pairs first, arguments parsed by args()', () => {
+    for (const [method, target, headers, name] of [
+      ['GET', '/bkt/?prefix=a&prefix=b', {}, 'ListObjects'],
+      ['GET', '/bkt/?max-keys=abc', {}, 'ListObjects'],
+      ['GET', '/bkt/?list-type=2&continuation-token=%21%21', {}, 'ListObjectsV2'],
+      ['PUT', '/bkt/?acl', { 'x-oss-acl': 'bogus' }, 'PutBucketAcl'],
+      ['PUT', '/bkt/k?partNumber=x&uploadId=u', {}, 'UploadPart'],
+      ['PUT', '/bkt/k', { 'x-oss-copy-source': 'nonsense' }, 'CopyObject'],
+      ['GET', '/bkt/k?response-content-type=a%0D%0Ab', {}, 'GetObject'],
+    ] as const) {
+      const r = route(method, target, 'localhost:9000', headers);
+      assert.equal(r.name, name, target);
+      assert.equal(r.access.length > 0, true, target);
+      assert.equal(code(() => r.args()), '400 InvalidArgument', target);
+    }
+  });
+
   it('list parameters are validated', () => {
     assert.equal(code(() => parse('GET', '/bkt/?max-keys=0')), '400 InvalidArgument');
     assert.equal(code(() => parse('GET', '/bkt/?max-keys=1001')), '400 InvalidArgument');

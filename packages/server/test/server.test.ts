@@ -313,6 +313,36 @@ describe('startServer', () => {
   });
 });
 
+describe('startServer logging', () => {
+  it("without log or logLevel, logs at the config default ('info') to stdout; logLevel is honoured", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'pail-loglevel-'));
+    const lines: string[] = [];
+    const write = process.stdout.write;
+    // Keep Pail's own log lines (one per write) out of the test output; pass the rest on.
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      const text = String(chunk);
+      if (/pail (listening|stopped)/.test(text)) {
+        lines.push(text);
+        return true;
+      }
+      return (write as (...a: unknown[]) => boolean).call(process.stdout, chunk, ...rest);
+    }) as typeof process.stdout.write;
+    let levels: string[];
+    try {
+      const byDefault = await startServer({ dataDir, port: 0 });
+      await byDefault.close();
+      const warn = await startServer({ dataDir, port: 0, logLevel: 'warn' });
+      await warn.close();
+      levels = [byDefault.log.level, warn.log.level];
+    } finally {
+      process.stdout.write = write;
+      await rm(dataDir, { recursive: true, force: true });
+    }
+    assert.deepEqual(levels, ['info', 'warn']);
+    assert.equal(lines.filter((l) => l.includes('pail listening')).length, 1, lines.join(''));
+  });
+});
+
 describe('readiness', () => {
   it('before storage is attached: /-/health 200, /-/ready 503, OSS requests 503; then ready', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'pail-ready-'));

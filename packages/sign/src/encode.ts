@@ -40,7 +40,7 @@ export function uriEncode(s: string, keepSlash: boolean): string {
     try {
       out += s.slice(done, i) + encodeURIComponent(s.slice(i, j));
     } catch {
-      bad('lone UTF-16 surrogate in ' + s);
+      bad('lone surrogate in ' + s);
     }
     done = j;
     i = j - 1;
@@ -55,19 +55,19 @@ export function uriEncode(s: string, keepSlash: boolean): string {
  */
 export function encodeKey(key: string | undefined): string {
   if (key === undefined) return '';
-  if (typeof key !== 'string') bad('key must be a string');
+  if (typeof key !== 'string') bad('invalid key');
   const e = uriEncode(key, true);
   // Every %XX stands for one byte, every other character is one ASCII byte.
   let bytes = e.length;
   for (let i = e.indexOf('%'); i >= 0; i = e.indexOf('%', i + 3)) bytes -= 2;
-  if (bytes < 1 || bytes > 1023) bad(`key must be 1..1023 UTF-8 bytes, not ${bytes}`, true);
+  if (bytes < 1 || bytes > 1023) bad(`invalid key: ${bytes} bytes, not 1..1023`, true);
   return e;
 }
 
 /** OSS bucket naming rules: 3-63 chars of `a-z 0-9 -`, not starting or ending with `-`. */
 export function checkBucket(bucket: string): void {
   if (!BUCKET.test(bucket)) {
-    bad(`invalid bucket name ${bucket}`);
+    bad(`invalid bucket: ${bucket}`);
   }
 }
 
@@ -98,7 +98,7 @@ export function isoBasic(ms: number): string {
 export function checkExpires(expires: number, max: number): number {
   return Number.isInteger(expires) && expires >= 1 && expires <= max
     ? expires
-    : bad(`expires must be whole seconds in 1..${max}, not ${expires}`, true);
+    : bad(`invalid expires: ${expires}, not whole seconds in 1..${max}`, true);
 }
 
 /** Trim HTTP optional whitespace (SP, HTAB) only — what an HTTP parser strips on the wire (§2.1.4). */

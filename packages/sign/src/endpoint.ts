@@ -30,7 +30,7 @@ let memo: Endpoint | undefined;
 function parseEndpoint(endpoint: string, secure: boolean | undefined): Endpoint {
   if (memo && endpoint === memoEndpoint && secure === memoSecure) return memo;
   const m = ENDPOINT.exec(String(endpoint).trim().toLowerCase());
-  if (!m || +(m[3] ?? 0) > 65535) return bad(`endpoint ${endpoint} is not [http[s]://]host[:port]`);
+  if (!m || +(m[3] ?? 0) > 65535) return bad(`invalid endpoint: ${endpoint}`);
   const protocol = m[1] ? (`${m[1]}:` as Endpoint['protocol']) : secure === false ? 'http:' : 'https:';
   const hostname = m[2]!;
   let port = m[3] ? +m[3] : undefined;
@@ -49,12 +49,12 @@ function parseEndpoint(endpoint: string, secure: boolean | undefined): Endpoint 
 export function resolveRegion(region: string | undefined, endpoint?: string): string {
   if (region !== undefined) {
     const r = region.startsWith('oss-') ? region.slice(4) : region;
-    return REGION.test(r) ? r : bad(`invalid region ${JSON.stringify(region)}`);
+    return REGION.test(r) ? r : bad(`invalid region: ${region}`);
   }
   const m = endpoint === undefined ? null : ALIYUN_HOST.exec(parseEndpoint(endpoint, true).hostname);
   return m && !m[1]!.startsWith('accelerate')
     ? m[1]!
-    : bad(`region is required (cannot derive it from endpoint ${endpoint})`);
+    : bad('region is required');
 }
 
 export type Pair = [string, string | null];

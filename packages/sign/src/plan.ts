@@ -79,18 +79,10 @@ function checkCredentials(c: Credentials): Credentials {
   return c;
 }
 
-function readHeaders(input: HeaderInput | undefined): Headers {
-  const h: Headers = new Map();
-  for (const name in input) {
-    const v = input[name];
-    if (v === undefined) continue;
-    const lower = name.toLowerCase();
-    const value = String(v);
-    if (!TOKEN.test(lower) || h.has(lower) || CTL.test(value)) bad(`invalid or duplicate header ${name}`);
-    h.set(lower, [name, value]);
-  }
-  return h;
-}
+/** Set a header the signer owns (any caller value is replaced). */
+const put = (h: Headers, name: string, value: string): void => {
+  h.set(name, [name, value]);
+};
 
 const isAlwaysSigned = (n: string): boolean => n === 'content-type' || n === 'content-md5' || n.startsWith('x-oss-');
 
@@ -109,59 +101,97 @@ function userQuery(o: Input): Pair[] {
   return pairs;
 }
 
-/** A user parameter given twice, or one the signer sets itself (`x-oss-signature`, `Expires`…), is an error. */
-function unique(pairs: readonly Pair[]): void {
-  for (let i = 0; i < pairs.length; i++) {
-    const k = pairs[i]![0];
-    if (OWNED.test(k) || pairs.findIndex((p) => p[0] === k) < i) bad(`query parameter ${k} is duplicate or reserved`);
+/**
+ * Validation and parsing shared by V4 and V1. Presigning (`expires` > 0) adds the convenience
+ * parameters and rejects a user parameter given twice or one the signer sets itself
+ * (`x-oss-signature`, `Expires`…); header signing drops any caller `authorization`.
+ */
+function common(o: Input, credentials: Credentials, expires: number) {
+  const method = o.method === undefined ? 'GET' : o.method.toUpperCase();
+  if (!METHOD.test(method)) bad(`invalid method: ${o.method}`);
+  const now = clock(o.date);
+  const encodedKey = checkResource(o.bucket, o.key);
+  const creds = checkCredentials(credentials);
+  const h: Headers = new Map();
+  for (const name in o.headers) {
+    const v = o.headers[name];
+    if (v === undefined) continue;
+    const lower = name.toLowerCase();
+    const value = String(v);
+    if (!TOKEN.test(lower) || h.has(lower) || CTL.test(value)) bad(`invalid or duplicate header: ${name}`);
+    h.set(lower, [name, value]);
   }
+  const pairs = expires ? userQuery(o) : queryPairs(o.query);
+  if (!expires) h.delete('authorization');
+  for (let i = 0; expires && i < pairs.length; i++) {
+    const k = pairs[i]![0];
+    if (OWNED.test(k) || pairs.findIndex((p) => p[0] === k) < i) bad(`duplicate or reserved query parameter: ${k}`);
+  }
+  return { now, method, encodedKey, ...creds, h, pairs };
 }
 
 /**
- * Signed V4 headers (§2.1.4-5). Additional names are lower-cased, de-duplicated, stripped of
- * always-signed names and sorted (ali-oss `fixAdditionalHeaders`, Go). A listed name must be
- * present, except `host`, which `host()` supplies from the URL.
+ * Signed headers (§2.1.4-5, §3.1): `content-type`, `content-md5`, `x-oss-*`, and for V4 the
+ * additional names, lower-cased, de-duplicated, stripped of always-signed names and sorted
+ * (ali-oss `fixAdditionalHeaders`, Go). A listed name must be present, except `host`, which
+ * `host()` supplies from the URL. `canonical` has one `name:value\n` line per signed header
+ * (V1 keeps only the x-oss-* ones); `sent` is what a presigned request must carry.
  */
-function signHeadersV4(h: Headers, additionalIn: readonly string[] | undefined, host: () => string) {
-  if (!h.size && !additionalIn?.length) return { names: [], canonical: '', additional: '', sent: {} };
+function signHeaders(h: Headers, v1: boolean, additionalIn?: readonly string[], host?: () => string) {
   const additional: string[] = [];
   for (const a of additionalIn ?? []) {
     const n = String(a).toLowerCase();
     if (isAlwaysSigned(n) || additional.includes(n)) continue;
     if (!h.has(n)) {
-      if (n !== 'host') bad(`additional header ${a} is not in headers`);
-      h.set(n, [n, host()]);
+      if (n !== 'host') bad(`additional header not in headers: ${a}`);
+      put(h, n, host!());
     }
     additional.push(n);
   }
-  additional.sort();
-  const names = [...h.keys()].filter((n) => isAlwaysSigned(n) || additional.includes(n)).sort();
+  const names = h.size ? [...h.keys()].filter((n) => isAlwaysSigned(n) || additional.includes(n)).sort() : [];
   let canonical = '';
   const sent: Record<string, string> = {};
   for (const n of names) {
     const [name, value] = h.get(n)!;
-    canonical += n + ':' + trimOws(value) + '\n';
+    if (!v1 || n.startsWith('x-oss-')) canonical += n + ':' + trimOws(value) + '\n';
     sent[name] = value;
   }
-  return { names, canonical, additional: additional.join(';'), sent };
+  return { names, canonical, additional: additional.sort().join(';'), sent };
 }
 
-function allHeaders(h: Headers, authorization: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of h.values()) out[name] = value;
-  out['authorization'] = authorization;
-  return out;
-}
-
-function common(o: Input, credentials: Credentials) {
-  const method = o.method === undefined ? 'GET' : o.method.toUpperCase();
-  if (o.method !== undefined && !METHOD.test(method)) bad(`invalid method ${o.method}`);
-  return {
-    now: clock(o.date),
-    method,
-    encodedKey: checkResource(o.bucket, o.key),
-    ...checkCredentials(credentials),
-    h: readHeaders(o.headers),
+/**
+ * The plan's `finish`, V4 and V1 alike: the result from the signature. `query` gives the
+ * encoded URL query for a signature (undefined: no URL, V1 header signing without an address).
+ */
+function finisher(
+  o: Input,
+  c: ReturnType<typeof common>,
+  expires: number,
+  signed: ReturnType<typeof signHeaders>,
+  canonicalRequest: string,
+  authorize: (signature: string) => string,
+  query: ((signature: string) => string) | undefined,
+  region?: string,
+): SignPlan<Out>['finish'] {
+  return (signature, stringToSign) => {
+    const authorization = authorize(signature);
+    const target = query && buildTarget(o, c.encodedKey, query(signature), region);
+    const h: Record<string, string> = {};
+    if (!expires) {
+      for (const [name, value] of c.h.values()) h[name] = value;
+      h['authorization'] = authorization;
+    }
+    return {
+      url: target?.url,
+      method: c.method,
+      headers: expires ? signed.sent : h,
+      signedHeaders: signed.names,
+      canonicalRequest,
+      stringToSign,
+      ...(expires
+        ? { expiresAt: new Date((Math.floor(c.now / 1000) + expires) * 1000) }
+        : { authorization, signature, target }),
+    } as Out;
   };
 }
 
@@ -170,24 +200,22 @@ function common(o: Input, credentials: Credentials) {
  * encoding, query sorted by encoded name (byte order) with bare names for empty values.
  */
 function planV4(o: Input, credentials: Credentials, expires: number): SignPlan<Out> {
-  const { now, method, encodedKey, accessKeyId, accessKeySecret, securityToken, h } = common(o, credentials);
+  const c = common(o, credentials, expires);
+  const { accessKeyId, securityToken, h } = c;
   const region = resolveRegion(o.region, o.endpoint);
-  const date = isoBasic(now);
+  const date = isoBasic(c.now);
   const day = date.slice(0, 8);
   const scope = day + '/' + region + '/oss/aliyun_v4_request';
-  const pairs = expires ? userQuery(o) : queryPairs(o.query);
   if (!expires) {
-    h.delete('authorization');
     const sha = h.get('x-oss-content-sha256');
     if (sha && trimOws(sha[1]) !== UNSIGNED) bad('x-oss-content-sha256 must be UNSIGNED-PAYLOAD');
-    h.set('x-oss-date', ['x-oss-date', date]);
-    h.set('x-oss-content-sha256', ['x-oss-content-sha256', UNSIGNED]);
-    if (securityToken) h.set('x-oss-security-token', ['x-oss-security-token', securityToken]);
+    put(h, 'x-oss-date', date);
+    put(h, 'x-oss-content-sha256', UNSIGNED);
+    if (securityToken) put(h, 'x-oss-security-token', securityToken);
   }
-  const signed = signHeadersV4(h, o.additionalHeaders, () => buildTarget(o, '', '', region).host);
-  const encoded = encodePairs(pairs);
+  const signed = signHeaders(h, false, o.additionalHeaders, () => buildTarget(o, '', '', region).host);
+  const encoded = encodePairs(c.pairs);
   if (expires) {
-    unique(pairs);
     // Signer-owned names and values need no encoding, except the access key and the token.
     if (signed.additional) encoded.push(['x-oss-additional-headers', uriEncode(signed.additional, false)]);
     encoded.push(
@@ -205,41 +233,29 @@ function planV4(o: Input, credentials: Credentials, expires: number): SignPlan<O
   let query = '';
   for (const [k, v] of sorted) query += (query ? '&' : '') + (v ? k + '=' + v : k);
   const canonicalRequest =
-    method +
-    '\n' +
-    (o.bucket === undefined ? '/' : '/' + o.bucket + '/' + encodedKey) +
-    '\n' +
-    query +
-    '\n' +
-    signed.canonical +
-    '\n' +
-    signed.additional +
-    '\n' +
-    UNSIGNED;
+    c.method + '\n' + resource(o, c.encodedKey) + '\n' + query + '\n' + signed.canonical + '\n' + signed.additional + '\n' + UNSIGNED;
   return {
     v4: true,
-    secret: accessKeySecret,
+    secret: c.accessKeySecret,
     day,
     region,
     canonicalRequest,
     head: V4 + '\n' + date + '\n' + scope + '\n',
-    finish(signature, stringToSign) {
-      const authorization = `${V4} Credential=${accessKeyId}/${scope}${signed.additional ? ',AdditionalHeaders=' + signed.additional : ''},Signature=${signature}`;
-      const t = buildTarget(o, encodedKey, urlQuery(encoded) + (expires ? '&x-oss-signature=' + signature : ''), region);
-      return {
-        url: t.url,
-        method,
-        headers: expires ? signed.sent : allHeaders(h, authorization),
-        signedHeaders: signed.names,
-        canonicalRequest,
-        stringToSign,
-        ...(expires
-          ? { expiresAt: new Date((Math.floor(now / 1000) + expires) * 1000) }
-          : { authorization, signature, target: t }),
-      } as Out;
-    },
+    finish: finisher(
+      o,
+      c,
+      expires,
+      signed,
+      canonicalRequest,
+      (sig) =>
+        `${V4} Credential=${accessKeyId}/${scope}${signed.additional ? ',AdditionalHeaders=' + signed.additional : ''},Signature=${sig}`,
+      (sig) => urlQuery(encoded) + (expires ? '&x-oss-signature=' + sig : ''),
+      region,
+    ),
   };
 }
+
+const resource = (o: Input, key: string): string => (o.bucket === undefined ? '/' : '/' + o.bucket + '/' + key);
 
 /**
  * V1, header (§3.1, `expires` 0) or presigned URL (§3.3). Date line: `Expires` (URL), a
@@ -248,61 +264,61 @@ function planV4(o: Input, credentials: Credentials, expires: number): SignPlan<O
  * headers; the resource uses the raw key and raw values of whitelisted sub-resources (§3.2).
  */
 function planV1(o: Input, credentials: Credentials, expires: number): SignPlan<Out> {
-  const { now, method, encodedKey, accessKeyId, accessKeySecret, securityToken, h } = common(o, credentials);
-  const pairs = expires ? userQuery(o) : queryPairs(o.query);
-  if (expires) unique(pairs);
+  const c = common(o, credentials, expires);
+  const { accessKeyId, securityToken, h, pairs } = c;
   const addressed = o.endpoint !== undefined || o.region !== undefined;
   // Fail before any crypto: a presigned URL needs an address, and a given region must be valid.
   if (o.endpoint === undefined && (expires || addressed)) resolveRegion(o.region);
   let dateLine: string;
   if (expires) {
-    dateLine = '' + (Math.floor(now / 1000) + expires);
+    dateLine = '' + (Math.floor(c.now / 1000) + expires);
     if (securityToken) pairs.push(['security-token', securityToken]);
   } else {
-    h.delete('authorization');
     const given = h.get('date');
     h.delete('x-oss-date');
-    dateLine = given ? trimOws(given[1]) : new Date(now - (now % 1000)).toUTCString();
-    if (!given) h.set('x-oss-date', ['x-oss-date', dateLine]);
-    if (securityToken) h.set('x-oss-security-token', ['x-oss-security-token', securityToken]);
+    // toUTCString has whole seconds.
+    dateLine = given ? trimOws(given[1]) : new Date(c.now).toUTCString();
+    if (!given) put(h, 'x-oss-date', dateLine);
+    if (securityToken) put(h, 'x-oss-security-token', securityToken);
   }
-  const names = [...h.keys()].filter(isAlwaysSigned).sort();
-  const sent: Record<string, string> = {};
-  const line = (n: string): string => trimOws(h.get(n)?.[1] ?? '');
-  let head = method + '\n' + line('content-md5') + '\n' + line('content-type') + '\n' + dateLine + '\n';
-  for (const n of names) {
-    sent[h.get(n)![0]] = h.get(n)![1];
-    if (n.startsWith('x-oss-')) head += n + ':' + line(n) + '\n';
-  }
+  const signed = signHeaders(h, true);
+  const line = (n: string): string => trimOws(h.get(n)?.[1] ?? '') + '\n';
   const sub = pairs.filter(([k]) => isV1Subresource(k)).sort((a, b) => byUtf8(a[0], b[0]));
-  head +=
-    (o.bucket === undefined ? '/' : '/' + o.bucket + '/' + (o.key ?? '')) +
+  const head =
+    c.method +
+    '\n' +
+    line('content-md5') +
+    line('content-type') +
+    dateLine +
+    '\n' +
+    signed.canonical +
+    resource(o, o.key ?? '') +
     sub.map(([k, v], i) => (i ? '&' : '?') + k + (v ? '=' + v : '')).join('');
   return {
     v4: false,
-    secret: accessKeySecret,
+    secret: c.accessKeySecret,
     day: '',
     region: '',
     canonicalRequest: undefined,
     head,
-    finish(signature, stringToSign) {
-      const authorization = 'OSS ' + accessKeyId + ':' + signature;
-      const auth: Pair[] = [
-        ['OSSAccessKeyId', accessKeyId],
-        ['Expires', dateLine],
-        ['Signature', signature],
-      ];
-      const t = addressed ? buildTarget(o, encodedKey, urlQuery(encodePairs(expires ? [...pairs, ...auth] : pairs))) : undefined;
-      return {
-        url: t?.url,
-        method,
-        headers: expires ? sent : allHeaders(h, authorization),
-        signedHeaders: names,
-        canonicalRequest: '',
-        stringToSign,
-        ...(expires ? { expiresAt: new Date(+dateLine * 1000) } : { authorization, signature, target: t }),
-      } as Out;
-    },
+    finish: finisher(
+      o,
+      c,
+      expires,
+      signed,
+      '',
+      (sig) => 'OSS ' + accessKeyId + ':' + sig,
+      addressed
+        ? (sig) =>
+            urlQuery(
+              encodePairs(
+                expires
+                  ? [...pairs, ['OSSAccessKeyId', accessKeyId], ['Expires', dateLine], ['Signature', sig]]
+                  : pairs,
+              ),
+            )
+        : undefined,
+    ),
   };
 }
 

@@ -22,6 +22,14 @@ export type Address =
     }
   | { readonly kind: 'reserved'; readonly path: string };
 
+function isDigits(s: string, from: number): boolean {
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 /** Lower-cased host name without port or trailing dot; '' when absent. */
 export function hostName(host: string | undefined): string {
   if (!host) return '';
@@ -31,7 +39,7 @@ export function hostName(host: string | undefined): string {
     return end < 0 ? h : h.slice(0, end + 1);
   }
   const colon = h.lastIndexOf(':');
-  if (colon >= 0 && /^\d*$/.test(h.slice(colon + 1))) h = h.slice(0, colon);
+  if (colon >= 0 && isDigits(h, colon + 1)) h = h.slice(0, colon);
   if (h.endsWith('.')) h = h.slice(0, -1);
   return h;
 }

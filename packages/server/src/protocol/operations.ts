@@ -789,31 +789,31 @@ const ROUTES_BY_LEVEL: Readonly<Record<AddressLevel, readonly Route[]>> = {
   object: ROUTES.filter((r) => r.level === 'object'),
 };
 
+/** One class for every routed request (one shape, no closure per request: this is the hot path). */
+class Routed {
+  constructor(
+    /** A row with `build` builds the operation its `operation` names (operations.test.ts checks it). */
+    readonly name: OperationName,
+    readonly operation: string,
+    readonly access: readonly AccessPair[],
+    private readonly c: RouteContext,
+    private readonly build: Route['build'],
+    private readonly detail: string | undefined,
+  ) {}
+
+  args(): Operation {
+    this.c.query.refuseDuplicates();
+    if (this.build === undefined) return notImplemented(this.c, this.operation, this.access, this.detail);
+    return this.build(this.c, this.access);
+  }
+}
+
 function routed(r: Route, c: RouteContext): RoutedOperation {
   const access = r.access(c);
   const detail = r.unsupported?.(c);
-  const build = r.build;
-  if (build === undefined || detail !== undefined) {
-    return {
-      name: 'NotImplemented',
-      operation: r.operation,
-      access,
-      args: () => {
-        c.query.refuseDuplicates();
-        return notImplemented(c, r.operation, access, detail);
-      },
-    };
-  }
-  // A row with `build` builds the operation its `operation` names (operations.test.ts checks it).
-  return {
-    name: r.operation,
-    operation: r.operation,
-    access,
-    args: () => {
-      c.query.refuseDuplicates();
-      return build(c, access);
-    },
-  } as RoutedOperation;
+  const implemented = r.build !== undefined && detail === undefined;
+  const name = (implemented ? r.operation : 'NotImplemented') as OperationName;
+  return new Routed(name, r.operation, access, c, implemented ? r.build : undefined, detail) as unknown as RoutedOperation;
 }
 
 /**

@@ -223,3 +223,68 @@ test('deletes racing with writes leave either nothing or one intact write', asyn
   }
   assertAlive();
 });
+
+test('CopyObject racing overwrites and deletes of its source copies one whole version or nothing', async (t) => {
+  const src = 'copy/src';
+  const versions = new Set<string>();
+  const first = rng.bytes(1_500_000);
+  versions.add(sha256(first));
+  assert.equal((await client.putObject(BUCKET, src, first)).status, 200);
+  const probe = await client.copyObject(BUCKET, 'copy/probe', BUCKET, src);
+  if (probe.status === 501) {
+    t.skip('CopyObject not supported by this server');
+    return;
+  }
+  const outcomes = new Map<string, number>();
+  for (let round = 0; round < 8; round++) {
+    const ops: Array<Promise<unknown>> = [];
+    for (let i = 0; i < 4; i++) {
+      const v = rng.bytes(rng.pick([300_000, 1_500_000]));
+      versions.add(sha256(v));
+      ops.push(client.putObject(BUCKET, src, v));
+    }
+    if (round % 3 === 2) ops.push(client.deleteObject(BUCKET, src));
+    const copies = Array.from({ length: 4 }, (_, i) => client.copyObject(BUCKET, `copy/dst-${round}-${i}`, BUCKET, src));
+    await Promise.all(ops);
+    for (const [i, c] of (await Promise.all(copies)).entries()) {
+      assert.ok(c.status === 200 || c.status === 404, `CopyObject: HTTP ${c.status} ${c.body.toString('utf8').slice(0, 200)}`);
+      outcomes.set(String(c.status), (outcomes.get(String(c.status)) ?? 0) + 1);
+      const got = await client.getObject(BUCKET, `copy/dst-${round}-${i}`);
+      if (c.status === 200) {
+        assert.equal(got.status, 200);
+        assert.ok(versions.has(sha256(got.body)), 'a copy holds bytes of no single source version');
+      } else assert.equal(got.status, 404, 'a refused copy left an object');
+    }
+    // the source is re-created for the next round if a delete won
+    if ((await client.headObject(BUCKET, src)).status === 404) {
+      const v = rng.bytes(1000);
+      versions.add(sha256(v));
+      await client.putObject(BUCKET, src, v);
+    }
+  }
+  assertAlive();
+  console.log(`# concurrency: 32 copies racing overwrites/deletes of the source: ${JSON.stringify(Object.fromEntries(outcomes))}`);
+});
+
+test('AppendObject racing at the same position: exactly one append wins', async (t) => {
+  const key = 'append/race';
+  const base = await client.appendObject(BUCKET, key, 0, Buffer.from('base'));
+  if (base.status === 501) {
+    t.skip('AppendObject not supported by this server');
+    return;
+  }
+  assert.equal(base.status, 200);
+  let expected = Buffer.from('base');
+  for (let round = 0; round < 6; round++) {
+    const chunks = Array.from({ length: 8 }, () => rng.bytes(rng.pick([10, 5000, 200_000])));
+    const res = await Promise.all(chunks.map((c) => client.appendObject(BUCKET, key, expected.length, c)));
+    const winners = res.map((r, i) => [r, i] as const).filter(([r]) => r.status === 200);
+    assert.equal(winners.length, 1, `round ${round}: ${winners.length} appends at one position succeeded`);
+    for (const r of res) if (r.status !== 200) assert.equal(xmlTag(r.body.toString('utf8'), 'Code'), 'PositionNotEqualToLength');
+    expected = Buffer.concat([expected, chunks[winners[0]![1]]!]);
+    const got = await client.getObject(BUCKET, key);
+    assert.equal(sha256(got.body), sha256(expected), `round ${round}: appended bytes are not base + the winner`);
+    assert.equal(Number(winners[0]![0].headers['x-oss-next-append-position']), expected.length);
+  }
+  assertAlive();
+});
