@@ -87,5 +87,5 @@ function signingKey(secret: string, day: string, region: string): HmacKey {
 export function runSync<R>(p: SignPlan<R>): R {
   if (!p.v4) return p.finish(createHmac('sha1', p.secret).update(p.head).digest('base64'), p.head);
   const sts = p.canonicalRequest === undefined ? p.head : p.head + sha256Hex(p.canonicalRequest);
-  return p.finish(hmacSha256(signingKey(p.secret, p.day, p.region), sts, true), sts);
+  return p.finish(hmacSha256(signingKey(p.secret, p.day!, p.region!), sts, true), sts);
 }

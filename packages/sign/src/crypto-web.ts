@@ -13,23 +13,27 @@ function subtle(): SubtleCrypto {
   return s;
 }
 
-function importKey(raw: BufferSource, hash: 'SHA-256' | 'SHA-1'): Promise<CryptoKey> {
-  return subtle().importKey('raw', raw, { name: 'HMAC', hash }, false, ['sign']);
-}
-
-function hmac(key: CryptoKey, data: string): Promise<ArrayBuffer> {
-  return subtle().sign('HMAC', key, utf8.encode(data));
-}
-
-// LRU of derived keys (64 entries; re-insertion marks recent use). Promises are cached so
+// LRU of HMAC keys (64 entries; re-insertion marks recent use). Promises are cached so
 // concurrent first calls share one derivation; failures are evicted.
 const keys = new Map<string, Promise<CryptoKey>>();
 
-function cached(id: string, derive: () => Promise<CryptoKey>): Promise<CryptoKey> {
+/**
+ * The HMAC key as a non-extractable `CryptoKey`: V1 the secret (SHA-1); V4 the §2.3 signing key
+ * (SHA-256), derived once per (secret, day, region).
+ */
+function hmacKey(p: SignPlan<unknown>): Promise<CryptoKey> {
+  const hash = p.v4 ? 'SHA-256' : 'SHA-1';
+  const steps = p.v4 ? [p.day!, p.region!, 'oss', 'aliyun_v4_request'] : [];
+  const id = [hash, ...steps, p.secret].join('\n');
   let k = keys.get(id);
   keys.delete(id);
   if (!k) {
-    k = derive();
+    const importKey = (raw: BufferSource) => subtle().importKey('raw', raw, { name: 'HMAC', hash }, false, ['sign']);
+    k = (async () => {
+      let raw: BufferSource = utf8.encode(p.v4 ? 'aliyun_v4' + p.secret : p.secret);
+      for (const part of steps) raw = await subtle().sign('HMAC', await importKey(raw), utf8.encode(part));
+      return importKey(raw);
+    })();
     k.catch(() => keys.delete(id));
   }
   keys.set(id, k);
@@ -37,23 +41,12 @@ function cached(id: string, derive: () => Promise<CryptoKey>): Promise<CryptoKey
   return k;
 }
 
-/** §2.3 signing key as a non-extractable HMAC-SHA256 key, cached per (secret, day, region). */
-function signingKey(secret: string, day: string, region: string): Promise<CryptoKey> {
-  return cached(`4\n${day}\n${region}\n${secret}`, async () => {
-    let k = await importKey(utf8.encode('aliyun_v4' + secret), 'SHA-256');
-    for (const part of [day, region, 'oss']) k = await importKey(await hmac(k, part), 'SHA-256');
-    return importKey(await hmac(k, 'aliyun_v4_request'), 'SHA-256');
-  });
-}
-
 export async function runAsync<R>(p: SignPlan<R>): Promise<R> {
-  const key = p.v4
-    ? signingKey(p.secret, p.day, p.region)
-    : cached(`1\n${p.secret}`, () => importKey(utf8.encode(p.secret), 'SHA-1'));
+  const key = hmacKey(p);
   let sts = p.head;
   if (p.canonicalRequest !== undefined) {
     sts += toHex(new Uint8Array(await subtle().digest('SHA-256', utf8.encode(p.canonicalRequest))));
   }
-  const sig = new Uint8Array(await hmac(await key, sts));
+  const sig = new Uint8Array(await subtle().sign('HMAC', await key, utf8.encode(sts)));
   return p.finish(p.v4 ? toHex(sig) : toBase64(sig), sts);
 }

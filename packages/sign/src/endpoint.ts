@@ -74,10 +74,13 @@ export function encodePairs(pairs: readonly Pair[]): Pair[] {
   return pairs.map(([k, v]) => [uriEncode(k, false), v === null ? null : uriEncode(v, false)]);
 }
 
-/** Encoded pairs → URL query (`null` → bare name). */
-export function urlQuery(encoded: readonly Pair[]): string {
+/**
+ * Pairs → query string, `null` → bare name. `canonical`: `''` is a bare name too, as in the V4
+ * canonical query and the V1 sub-resources (§2.1.3, §3.2).
+ */
+export function urlQuery(pairs: readonly Pair[], canonical?: boolean): string {
   let s = '';
-  for (const [k, v] of encoded) s += (s ? '&' : '') + (v === null ? k : k + '=' + v);
+  for (const [k, v] of pairs) s += (s ? '&' : '') + (v === null || (canonical && !v) ? k : k + '=' + v);
   return s;
 }
 

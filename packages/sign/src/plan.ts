@@ -35,10 +35,10 @@ export interface SignPlan<R> {
   readonly v4: boolean;
   readonly secret: string;
   /** V4 signing-key scope. */
-  readonly day: string;
-  readonly region: string;
+  readonly day?: string;
+  readonly region?: string;
   /** V4: hashed, and its hex digest appended to `head` to form the string to sign. */
-  readonly canonicalRequest: string | undefined;
+  readonly canonicalRequest?: string;
   readonly head: string;
   finish(signature: string, stringToSign: string): R;
 }
@@ -51,7 +51,7 @@ const METHOD = /^[A-Z]+$/;
 // Query names a presigner sets itself, V4 and V1 alike: a URL carrying the other scheme's
 // authentication names would be ambiguous to a verifier (§2.6 step 1).
 const OWNED =
-  /^(x-oss-(signature(-version)?|credential|date|expires|additional-headers|security-token)|OSSAccessKeyId|Expires|Signature|security-token)$/;
+  /^(x-oss-(signature(-version)?|credential|date|expires|additional-headers)|OSSAccessKeyId|Expires|Signature|(x-oss-)?security-token)$/;
 const UPPER = /[A-Z]/g;
 
 /** Everything a request-level planner reads: a presign options object, or request + options. */
@@ -195,6 +195,13 @@ function finisher(
   };
 }
 
+/** The V4 time and scope (§2.2): `x-oss-date`, its day, `<day>/<region>/oss/aliyun_v4_request`. */
+function scopeV4(now: number, region: string) {
+  const date = isoBasic(now);
+  const day = date.slice(0, 8);
+  return { date, day, scope: day + '/' + region + '/oss/aliyun_v4_request' };
+}
+
 /**
  * V4, header (§2.4, `expires` 0) or presigned URL (§2.5). The canonical request (§2.1): strict
  * encoding, query sorted by encoded name (byte order) with bare names for empty values.
@@ -203,9 +210,7 @@ function planV4(o: Input, credentials: Credentials, expires: number): SignPlan<O
   const c = common(o, credentials, expires);
   const { accessKeyId, securityToken, h } = c;
   const region = resolveRegion(o.region, o.endpoint);
-  const date = isoBasic(c.now);
-  const day = date.slice(0, 8);
-  const scope = day + '/' + region + '/oss/aliyun_v4_request';
+  const { date, day, scope } = scopeV4(c.now, region);
   if (!expires) {
     const sha = h.get('x-oss-content-sha256');
     if (sha && trimOws(sha[1]) !== UNSIGNED) bad('x-oss-content-sha256 must be UNSIGNED-PAYLOAD');
@@ -230,10 +235,8 @@ function planV4(o: Input, credentials: Credentials, expires: number): SignPlan<O
   const sorted = encoded.every((p, i) => !i || encoded[i - 1]![0] < p[0])
     ? encoded
     : [...encoded].sort((a, b) => (a[0] < b[0] ? -1 : 1));
-  let query = '';
-  for (const [k, v] of sorted) query += (query ? '&' : '') + (v ? k + '=' + v : k);
   const canonicalRequest =
-    c.method + '\n' + resource(o, c.encodedKey) + '\n' + query + '\n' + signed.canonical + '\n' + signed.additional + '\n' + UNSIGNED;
+    c.method + '\n' + resource(o, c.encodedKey) + '\n' + urlQuery(sorted, true) + '\n' + signed.canonical + '\n' + signed.additional + '\n' + UNSIGNED;
   return {
     v4: true,
     secret: c.accessKeySecret,
@@ -283,7 +286,7 @@ function planV1(o: Input, credentials: Credentials, expires: number): SignPlan<O
   }
   const signed = signHeaders(h, true);
   const line = (n: string): string => trimOws(h.get(n)?.[1] ?? '') + '\n';
-  const sub = pairs.filter(([k]) => isV1Subresource(k)).sort((a, b) => byUtf8(a[0], b[0]));
+  const sub = urlQuery(pairs.filter(([k]) => isV1Subresource(k)).sort((a, b) => byUtf8(a[0], b[0])), true);
   const head =
     c.method +
     '\n' +
@@ -293,13 +296,10 @@ function planV1(o: Input, credentials: Credentials, expires: number): SignPlan<O
     '\n' +
     signed.canonical +
     resource(o, o.key ?? '') +
-    sub.map(([k, v], i) => (i ? '&' : '?') + k + (v ? '=' + v : '')).join('');
+    (sub && '?' + sub);
   return {
     v4: false,
     secret: c.accessKeySecret,
-    day: '',
-    region: '',
-    canonicalRequest: undefined,
     head,
     finish: finisher(
       o,
@@ -340,13 +340,12 @@ export const planSignV1 = (req: SignableRequest, c: Credentials, o?: SignOptions
 
 /** `signPostPolicyV4` (§2.7): the string to sign is the base64 policy itself. */
 export function planPostPolicyV4(o: PostPolicyV4Options): SignPlan<PostPolicyV4Fields> {
-  const date = isoBasic(clock(o.date));
-  const day = date.slice(0, 8);
   const region = resolveRegion(o.region);
+  const { date, day, scope } = scopeV4(clock(o.date), region);
   const { accessKeyId, accessKeySecret, securityToken } = checkCredentials(o.credentials);
   const fields = {
     'x-oss-signature-version': V4,
-    'x-oss-credential': accessKeyId + '/' + day + '/' + region + '/oss/aliyun_v4_request',
+    'x-oss-credential': accessKeyId + '/' + scope,
     'x-oss-date': date,
     ...(securityToken ? { 'x-oss-security-token': securityToken } : {}),
   } as const;
@@ -363,7 +362,6 @@ export function planPostPolicyV4(o: PostPolicyV4Options): SignPlan<PostPolicyV4F
     secret: accessKeySecret,
     day,
     region,
-    canonicalRequest: undefined,
     head: policy,
     finish: (signature) => ({ policy, ...fields, 'x-oss-signature': signature }) as PostPolicyV4Fields,
   };

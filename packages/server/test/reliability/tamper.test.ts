@@ -66,8 +66,6 @@ function variants(s: string, alnumOnly = false): string[] {
   return chars.map((c, i) => [...chars.slice(0, i), f(c), ...chars.slice(i + 1)].join(''));
 }
 
-/** Parts whose single-character change can make them malformed rather than merely wrong. */
-const MAY_BE_MALFORMED = new Set(['x-oss-credential', 'x-oss-date', 'x-oss-signature-version']);
 
 interface Tampered {
   readonly part: string;
@@ -120,12 +118,9 @@ test('tamper: every single-character change of a presigned URL (V4 and V1) → 4
         const code = ossErrorCode(r.body) ?? '';
         const outcome = `${f.name} ${t.part}: ${r.status} ${code}`;
         outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
-        // A change that leaves the credential or date malformed (wrong product or terminator, an
-        // impossible date, a credential day that is not x-oss-date's, an unknown signature version) is refused as a malformed
-        // request — 400 InvalidArgument with its documented EC 0002-0000022x — before any
-        // signature exists to compare. Everything else must be 403.
-        const malformedOk = r.status === 400 && code === 'InvalidArgument' && MAY_BE_MALFORMED.has(t.part);
-        if ((r.status !== 403 && !malformedOk) || leaked || !code) {
+        // Issue 5: every single-character change of every signed part is refused with 403 —
+        // also when it leaves the credential or date malformed (errors/map.ts fromAuthFailure).
+        if (r.status !== 403 || leaked || !code) {
           wrong.push(`${outcome}${leaked ? ' LEAKED BYTES' : ''} ${t.target.slice(0, 200)}`);
         }
       }
