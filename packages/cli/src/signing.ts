@@ -3,7 +3,7 @@
  * request target it computes, so the URL we send and the resource we sign come from one place.
  */
 import type { QueryInput } from '@pail/sign';
-import { signRequestSync } from './sign-node.js';
+import { signRequestSync } from '@pail/sign';
 import type { Connection, Credentials } from './config.js';
 import { formatEndpoint } from './config.js';
 

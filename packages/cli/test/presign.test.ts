@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { presignUrlSync, presignUrlV1Sync } from '../src/sign-node.js';
+import { presignUrlSync, presignUrlV1Sync } from '@pail/sign';
 
 const BIN = fileURLToPath(new URL('../../bin/pail.js', import.meta.url));
 const CREDS = { OSS_ACCESS_KEY_ID: 'LTAIexampleAK', OSS_ACCESS_KEY_SECRET: 'exampleSK' };

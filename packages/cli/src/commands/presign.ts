@@ -1,5 +1,5 @@
 import type { PresignOptions } from '@pail/sign';
-import { presignUrlSync, presignUrlV1Sync } from '../sign-node.js';
+import { presignUrlSync, presignUrlV1Sync } from '@pail/sign';
 import { flag, list, str } from '../args.js';
 import type { Command } from '../command.js';
 import { CONNECTION_OPTIONS, STS_OPTION, readCredentials, resolveConnection } from '../config.js';
