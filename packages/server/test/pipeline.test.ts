@@ -73,7 +73,7 @@ describe('one read per row on the GET path', () => {
           released = true;
           reader.release();
         };
-        return { record: reader.record, stream: (range) => reader.stream(range), release };
+        return { record: reader.record, stream: (range) => reader.stream(range), body: (range) => reader.body(range), release };
       },
     });
     try {

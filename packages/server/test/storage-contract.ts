@@ -1044,5 +1044,39 @@ export function runBlobStoreContract(name: string, factory: () => Promise<BlobSt
         data.subarray(65_000, 200_001),
       );
     });
+
+    it('reads a range into one Buffer (readRange), the same bytes as the stream', async () => {
+      const store = await factory();
+      const data = Buffer.alloc(300_000);
+      for (let i = 0; i < data.length; i++) data[i] = (i * 7919) & 0xff;
+      const info = await store.put(chunks(data));
+      assert.deepEqual(await store.readRange(info.id, 0, data.length - 1), data);
+      assert.deepEqual(await store.readRange(info.id, 65_000, 200_000), data.subarray(65_000, 200_001));
+      assert.deepEqual(await store.readRange(info.id, 7, 7), data.subarray(7, 8));
+      assert.deepEqual(await store.readRange(info.id, 7, 6), Buffer.alloc(0));
+    });
+
+    it('fails a read past the end of a blob instead of returning fewer bytes', async () => {
+      const store = await factory();
+      const info = await store.put(chunks('0123456789'));
+      await assert.rejects(readAll(store.createReadStream(info.id, { start: 5, end: 10 })));
+      await assert.rejects(store.readRange(info.id, 5, 10));
+      assert.deepEqual(await readAll(store.createReadStream(info.id, { start: 5, end: 9 })), Buffer.from('56789'));
+    });
+
+    it('reads a blob many times and concurrently, before and after other blobs are deleted', async () => {
+      const store = await factory();
+      const blobs = await Promise.all(Array.from({ length: 12 }, (_, i) => store.put(chunks(`blob ${i} `.repeat(i + 1)))));
+      for (let round = 0; round < 3; round++) {
+        const reads = blobs.flatMap((b, i) => [
+          readAll(store.createReadStream(b.id)).then((got) => assert.equal(got.toString(), `blob ${i} `.repeat(i + 1))),
+          store.readRange(b.id, 0, b.size - 1).then((got) => assert.equal(got.toString(), `blob ${i} `.repeat(i + 1))),
+        ]);
+        await Promise.all(reads);
+        await store.delete(blobs.pop()!.id);
+      }
+      assert.equal((await listAll(store)).length, 9);
+      await store.close?.();
+    });
   });
 }

@@ -4,7 +4,7 @@
  * recovery, multipart and append end to end).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -16,7 +16,7 @@ import { FsBlobStore, isBlobId } from '../src/storage/fs-blob-store.js';
 import { compareKeys, prefixSuccessor } from '../src/storage/listing.js';
 import { MIGRATIONS } from '../src/storage/migrations.js';
 import { SqliteMetadataStore } from '../src/storage/sqlite-metadata.js';
-import { openStorage, StorageFacade, type StorageOptions } from '../src/storage/storage.js';
+import { openStorage, SMALL_READ_BYTES, StorageFacade, type StorageOptions } from '../src/storage/storage.js';
 import type { BlobStore, MetadataStore, ObjectRecord, Storage } from '../src/storage/types.js';
 import {
   byteCompare,
@@ -183,6 +183,113 @@ describe('FsBlobStore', () => {
     const info = await writing;
     assert.deepEqual(await readAll(blobs.createReadStream(info.id)), Buffer.from('first second'));
     assert.deepEqual(readdirSync(join(dataDir, 'tmp')), []);
+  });
+});
+
+/** Linux: the paths this process has open under `dir` (`(deleted)` marks an unlinked file). */
+function openFilesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const target = readlinkSync(join('/proc/self/fd', fd));
+      if (target.startsWith(dir)) out.push(target);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return out.sort();
+}
+
+const closedSoon = () => new Promise((resolve) => setTimeout(resolve, 20)); // fs.close is asynchronous
+
+describe('FsBlobStore read path', { skip: process.platform !== 'linux' && 'inspects /proc/self/fd' }, () => {
+  it('keeps one descriptor per blob between reads, at most maxIdleFds idle; close() closes them', async () => {
+    const dataDir = freshDir();
+    const blobs = await FsBlobStore.open({ dataDir, maxIdleFds: 3 });
+    const infos = [];
+    for (let i = 0; i < 5; i++) infos.push(await blobs.put(chunks(`blob number ${i}`)));
+    assert.deepEqual(openFilesUnder(dataDir), []);
+    const first = infos[0]!;
+    for (let i = 0; i < 4; i++) assert.equal((await readAll(blobs.createReadStream(first.id))).toString(), 'blob number 0');
+    assert.equal((await blobs.readRange(first.id, 5, 10)).toString(), 'number');
+    await closedSoon();
+    assert.equal(openFilesUnder(dataDir).length, 1, 'five reads of one blob share one descriptor');
+    for (const info of infos) await blobs.readRange(info.id, 0, info.size - 1);
+    await closedSoon();
+    assert.equal(openFilesUnder(dataDir).length, 3, 'least recently used idle descriptors are closed beyond maxIdleFds');
+    await blobs.close();
+    assert.deepEqual(openFilesUnder(dataDir), []);
+  });
+
+  it('a delete closes an idle descriptor at once, and a reading stream\'s once it ends; never leaves a deleted file open', async () => {
+    const dataDir = freshDir();
+    const blobs = await FsBlobStore.open({ dataDir, readChunkSize: 1000 });
+    const data = Buffer.alloc(10_000);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 13) & 0xff;
+    const idle = await blobs.put(chunks('idle'));
+    const busy = await blobs.put(chunks(data));
+    await blobs.readRange(idle.id, 0, 3);
+    await blobs.delete(idle.id);
+    await closedSoon();
+    assert.deepEqual(openFilesUnder(dataDir), [], 'the idle descriptor of a deleted blob is closed');
+
+    const iterator = blobs.createReadStream(busy.id, { start: 0, end: data.length - 1 })[Symbol.asyncIterator]();
+    const received = [(await iterator.next()).value as Buffer];
+    await blobs.delete(busy.id);
+    assert.equal(openFilesUnder(dataDir).length, 1, 'the reading stream keeps its descriptor');
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) received.push(next.value as Buffer);
+    assert.deepEqual(Buffer.concat(received), data, 'the stream finishes on the bytes it started with');
+    await closedSoon();
+    assert.deepEqual(openFilesUnder(dataDir), [], 'closed once the stream ended');
+    await assert.rejects(blobs.readRange(busy.id, 0, 0), { code: 'ENOENT' });
+  });
+
+  it('a stream destroyed mid-read (client gone) lets go of its descriptor', async () => {
+    const dataDir = freshDir();
+    const blobs = await FsBlobStore.open({ dataDir, readChunkSize: 1000, maxIdleFds: 0 });
+    const info = await blobs.put(chunks(Buffer.alloc(50_000, 7)));
+    for (const when of ['before the first read', 'after a chunk', 'during a read']) {
+      const stream = blobs.createReadStream(info.id, { start: 0, end: info.size - 1 });
+      if (when === 'after a chunk') await new Promise((resolve) => stream.once('data', resolve));
+      if (when === 'during a read') {
+        await new Promise((resolve) => stream.once('data', resolve));
+        stream.pause();
+        stream.read(0); // a read is now in flight
+      }
+      stream.destroy();
+      await new Promise((resolve) => stream.once('close', resolve));
+      await closedSoon();
+      assert.deepEqual(openFilesUnder(dataDir), [], when);
+    }
+    assert.deepEqual(await blobs.readRange(info.id, 49_990, 49_999), Buffer.alloc(10, 7));
+  });
+
+  it('reads ranges across read-chunk boundaries; a truncated blob fails the object stream and body', async () => {
+    const dataDir = freshDir();
+    const blobs = await FsBlobStore.open({ dataDir, readChunkSize: 7 });
+    const data = Buffer.from('0123456789abcdefghijklmnopqrstuvwxyz');
+    const info = await blobs.put(chunks(data));
+    for (const [start, end] of [[0, 35], [0, 6], [0, 7], [6, 7], [13, 30], [35, 35]] as const) {
+      assert.deepEqual(await readAll(blobs.createReadStream(info.id, { start, end })), data.subarray(start, end + 1), `${start}-${end}`);
+    }
+    assert.deepEqual(await readAll(blobs.createReadStream(info.id)), data);
+
+    const { storage, dataDir: dir } = await openHarness();
+    const small = await storage.putObject({ bucket: 'b', key: 'small', body: chunks(data) });
+    const big = await storage.putObject({ bucket: 'b', key: 'big', body: chunks(Buffer.alloc(600_000, 1)) });
+    for (const record of [small, big]) {
+      const id = record.segments[0]!.blobId;
+      truncateSync(join(dir, 'blobs', id.slice(13, 15), id), record.size - 1);
+    }
+    const smallReader = (await storage.openObject('b', 'small'))!;
+    await assert.rejects(smallReader.body(), /shorter/);
+    smallReader.release();
+    const bigReader = (await storage.openObject('b', 'big'))!;
+    const body = await bigReader.body();
+    assert.ok(!Buffer.isBuffer(body), 'a large object is streamed');
+    await assert.rejects(readAll(body), /shorter/);
+    bigReader.release();
+    await storage.close();
   });
 });
 
@@ -535,6 +642,38 @@ describe('Storage facade', () => {
     assert.equal(early.started(), false);
     await storage.putObject({ bucket: 'b', key: 'plain', body: chunks('p') });
     await rejectsWith(storage.appendObject({ bucket: 'b', key: 'plain', position: 1, body: chunks('q') }), 'ObjectNotAppendable');
+    await storage.close();
+  });
+
+  it('body(): up to SMALL_READ_BYTES in one Buffer (across segments too), larger ranges streamed; same bytes as stream()', async () => {
+    const { storage } = await openHarness();
+    const big = Buffer.alloc(SMALL_READ_BYTES + 10);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 31 + (i >> 9)) & 0xff;
+    await storage.putObject({ bucket: 'b', key: 'big', body: chunks(big) });
+    await storage.appendObject({ bucket: 'b', key: 'log', position: 0, body: chunks('abc') });
+    await storage.appendObject({ bucket: 'b', key: 'log', position: 3, body: chunks('defgh') });
+    await storage.appendObject({ bucket: 'b', key: 'log', position: 8, body: chunks('ijk') });
+    const cases: Array<[string, { start: number; end: number } | undefined, boolean, Buffer]> = [
+      ['big', undefined, false, big],
+      ['big', { start: 10, end: SMALL_READ_BYTES + 9 }, true, big.subarray(10, SMALL_READ_BYTES + 10)],
+      ['big', { start: 9, end: SMALL_READ_BYTES + 9 }, false, big.subarray(9, SMALL_READ_BYTES + 10)],
+      ['big', { start: 5, end: 5 }, true, big.subarray(5, 6)],
+      ['log', undefined, true, Buffer.from('abcdefghijk')],
+      ['log', { start: 2, end: 9 }, true, Buffer.from('cdefghij')],
+      ['log', { start: 3, end: 7 }, true, Buffer.from('defgh')],
+    ];
+    for (const [key, range, buffered, expected] of cases) {
+      const reader = await storage.openObject('b', key);
+      assert.ok(reader);
+      const body = await reader.body(range);
+      assert.equal(Buffer.isBuffer(body), buffered, `${key} ${JSON.stringify(range)}`);
+      assert.deepEqual(Buffer.isBuffer(body) ? body : await readAll(body), expected);
+      assert.deepEqual(await readAll(reader.stream(range)), expected);
+      reader.release();
+    }
+    const reader = (await storage.openObject('b', 'log'))!;
+    await assert.rejects(reader.body({ start: 5, end: 11 }), RangeError);
+    reader.release();
     await storage.close();
   });
 

@@ -69,23 +69,27 @@ export function deriveSigningKey(secret: string, day: string, region: string): B
 }
 
 const keys = new Lru<HmacKey>(64);
-let last: [string, string, string, HmacKey] | undefined;
+let last: [string, string, HmacKey] | undefined;
 
-/** Cached per (secret, day, region); the last key is checked first (one secret all day is typical). */
-function signingKey(secret: string, day: string, region: string): HmacKey {
-  if (last && last[0] === secret && last[1] === day && last[2] === region) return last[3];
-  const id = `${day}\n${region}\n${secret}`;
+/**
+ * Cached per (secret, scope `<day>/<region>/oss/aliyun_v4_request`); the last key is checked
+ * first (one secret all day is typical).
+ */
+function signingKey(secret: string, scope: string): HmacKey {
+  if (last && last[0] === secret && last[1] === scope) return last[2];
+  const id = `${scope}\n${secret}`;
   let k = keys.get(id);
   if (k === undefined) {
-    k = hmacKey(deriveSigningKey(secret, day, region));
+    const [day, region] = scope.split('/');
+    k = hmacKey(deriveSigningKey(secret, day!, region!));
     keys.set(id, k);
   }
-  last = [secret, day, region, k];
+  last = [secret, scope, k];
   return k;
 }
 
 export function runSync<R>(p: SignPlan<R>): R {
   if (!p.v4) return p.finish(createHmac('sha1', p.secret).update(p.head).digest('base64'), p.head);
   const sts = p.canonicalRequest === undefined ? p.head : p.head + sha256Hex(p.canonicalRequest);
-  return p.finish(hmacSha256(signingKey(p.secret, p.day!, p.region!), sts, true), sts);
+  return p.finish(hmacSha256(signingKey(p.secret, p.scope!), sts, true), sts);
 }

@@ -12,7 +12,7 @@ const OWS = /^[ \t]+|[ \t]+$/g;
 const BUCKET = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 
 // %XX for every ASCII byte; '' marks the unreserved ones, which stay as they are.
-const ASCII = Array.from({ length: 128 }, (_, c) =>
+const ASCII = /* @__PURE__ */ Array.from({ length: 128 }, (_, c) =>
   /[\w.~-]/.test(String.fromCharCode(c)) ? '' : '%' + (c < 16 ? '0' : '') + c.toString(16).toUpperCase(),
 );
 
@@ -110,7 +110,8 @@ export function toHex(bytes: Uint8Array): string {
   return s;
 }
 
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const AZ = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const B64 = AZ + AZ.toLowerCase() + '0123456789+/';
 
 /** Standard base64 with padding (no `btoa`/`Buffer`: edge runtimes and the bundle test lack them). */
 export function toBase64(bytes: Uint8Array): string {

@@ -15,30 +15,26 @@ interface Endpoint {
   ip: boolean;
 }
 
-// [scheme://]host[:port][/] — host: DNS name, IPv4 or [IPv6].
-const ENDPOINT = /^(?:(https?):\/\/)?([a-z0-9_.-]+|\[[0-9a-f:.]+\])(?::(\d{1,5}))?\/?$/;
-const IP = /^[\d.]+$|^\[/;
-// §1.4: `[bucket.]oss-<region>[-internal].aliyuncs.com`.
-const ALIYUN_HOST = /^(?:[^.]+\.)?oss-([a-z0-9-]+?)(?:-internal)?\.aliyuncs\.com$/;
+// [scheme://]host[:port][/] — host: IPv4 or [IPv6] (group 3), or a DNS name.
+const ENDPOINT = /^(?:(https?):\/\/)?(([\d.]+|\[[0-9a-f:.]+\])|[a-z0-9_.-]+)(?::(\d{1,5}))?\/?$/;
+// §1.4: `[bucket.]oss-<region>[-internal].aliyuncs.com`; acceleration endpoints carry no region.
+const ALIYUN_HOST = /^(?:[^.]+\.)?oss-(?!accelerate)([a-z0-9-]+?)(?:-internal)?\.aliyuncs\.com$/;
 const REGION = /^[a-z0-9][a-z0-9-]*$/;
 
 // One-entry memo: a signer usually talks to one endpoint, and this runs on every presign.
-let memoEndpoint = '';
-let memoSecure: boolean | undefined;
-let memo: Endpoint | undefined;
+let memo: [string, boolean | undefined, Endpoint] | undefined;
 
 function parseEndpoint(endpoint: string, secure: boolean | undefined): Endpoint {
-  if (memo && endpoint === memoEndpoint && secure === memoSecure) return memo;
+  if (memo && endpoint === memo[0] && secure === memo[1]) return memo[2];
   const m = ENDPOINT.exec(String(endpoint).trim().toLowerCase());
-  if (!m || +(m[3] ?? 0) > 65535) return bad(`invalid endpoint: ${endpoint}`);
+  if (!m || +(m[4] ?? 0) > 65535) return bad(`invalid endpoint: ${endpoint}`);
   const protocol = m[1] ? (`${m[1]}:` as Endpoint['protocol']) : secure === false ? 'http:' : 'https:';
   const hostname = m[2]!;
-  let port = m[3] ? +m[3] : undefined;
+  let port = m[4] ? +m[4] : undefined;
   if (port === (protocol === 'https:' ? 443 : 80)) port = undefined;
-  memoEndpoint = endpoint;
-  memoSecure = secure;
-  memo = { protocol, hostname, port, host: port ? `${hostname}:${port}` : hostname, ip: IP.test(hostname) };
-  return memo;
+  const ep: Endpoint = { protocol, hostname, port, host: port ? `${hostname}:${port}` : hostname, ip: !!m[3] };
+  memo = [endpoint, secure, ep];
+  return ep;
 }
 
 /**
@@ -52,9 +48,7 @@ export function resolveRegion(region: string | undefined, endpoint?: string): st
     return REGION.test(r) ? r : bad(`invalid region: ${region}`);
   }
   const m = endpoint === undefined ? null : ALIYUN_HOST.exec(parseEndpoint(endpoint, true).hostname);
-  return m && !m[1]!.startsWith('accelerate')
-    ? m[1]!
-    : bad('region is required');
+  return m ? m[1]! : bad('region is required');
 }
 
 export type Pair = [string, string | null];

@@ -8,7 +8,7 @@
  * @packageDocumentation
  */
 import { runAsync } from './crypto-web.js';
-import { planPostPolicyV4, planPresignV1, planPresignV4, planSignV1, planSignV4, type SignPlan } from './plan.js';
+import { planPostPolicyV4, planPresignV1, planPresignV4, planSignV1, planSignV4 } from './plan.js';
 import type {
   Credentials,
   PostPolicyV4Fields,
@@ -25,16 +25,8 @@ export { buildRequestUrl, resolveRegion } from './endpoint.js';
 export type { RequestUrlOptions } from './endpoint.js';
 export type * from './types.js';
 
-/** Validation errors reject the promise rather than throw synchronously. */
-const lift =
-  <A extends unknown[], R>(plan: (...args: A) => SignPlan<R>) =>
-  (...args: A): Promise<R> => {
-    try {
-      return runAsync(plan(...args));
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  };
+// Plain async functions: a synchronous validation error becomes a rejection, and each export
+// is side-effect free, so bundlers drop the ones an application does not import.
 
 /**
  * Presign a URL with V4 query authentication (§2.5).
@@ -48,32 +40,42 @@ const lift =
  *   other invalid input (bucket name, missing region, header missing for `additionalHeaders`…).
  *   (As rejections: the promise rejects, nothing is thrown synchronously.)
  */
-export const presignUrl: (options: PresignOptions) => Promise<PresignedRequest> = lift(planPresignV4);
+export async function presignUrl(options: PresignOptions): Promise<PresignedRequest> {
+  return runAsync(planPresignV4(options));
+}
 
 /**
  * Sign a request with a V4 `Authorization` header (§2.4). Adds `x-oss-date`,
  * `x-oss-content-sha256: UNSIGNED-PAYLOAD`, `x-oss-security-token` (STS) and `authorization`
  * to the caller's headers and returns them merged, with the URL and the canonical strings.
  */
-export const signRequest: (
+export async function signRequest(
   request: SignableRequest,
   credentials: Credentials,
   options?: SignOptions,
-) => Promise<SignedRequest> = lift(planSignV4);
+): Promise<SignedRequest> {
+  return runAsync(planSignV4(request, credentials, options));
+}
 
 /**
  * Presign a URL with legacy V1 query authentication (§3.3). `expires` is seconds from `date`
  * like V4; the URL carries the absolute `Expires` = floor(date / 1000) + expires.
  * V1 URLs have no maximum validity and are unavailable to new Alibaba Cloud accounts.
  */
-export const presignUrlV1: (options: PresignCommonOptions) => Promise<PresignedRequest> = lift(planPresignV1);
+export async function presignUrlV1(options: PresignCommonOptions): Promise<PresignedRequest> {
+  return runAsync(planPresignV1(options));
+}
 
 /** Sign a request with a legacy V1 `Authorization: OSS ak:signature` header (§3.1). */
-export const signRequestV1: (
+export async function signRequestV1(
   request: SignableRequest,
   credentials: Credentials,
   options?: SignOptions,
-) => Promise<SignedRequest> = lift(planSignV1);
+): Promise<SignedRequest> {
+  return runAsync(planSignV1(request, credentials, options));
+}
 
 /** Sign a PostObject policy with V4 and return the form fields to send (§2.7). */
-export const signPostPolicyV4: (options: PostPolicyV4Options) => Promise<PostPolicyV4Fields> = lift(planPostPolicyV4);
+export async function signPostPolicyV4(options: PostPolicyV4Options): Promise<PostPolicyV4Fields> {
+  return runAsync(planPostPolicyV4(options));
+}

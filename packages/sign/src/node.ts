@@ -8,14 +8,7 @@
  * @packageDocumentation
  */
 import { runSync } from './crypto-node.js';
-import {
-  planPostPolicyV4,
-  planPresignV1,
-  planPresignV4,
-  planSignV1,
-  planSignV4,
-  type SignPlan,
-} from './plan.js';
+import { planPostPolicyV4, planPresignV1, planPresignV4, planSignV1, planSignV4 } from './plan.js';
 import type {
   Credentials,
   PostPolicyV4Fields,
@@ -30,17 +23,6 @@ import type {
 
 // Local exports below take precedence over these star re-exports (same names, faster crypto).
 export * from './index.js';
-
-/** Like the universal `lift`: validation errors become rejections, never synchronous throws. */
-const lift =
-  <A extends unknown[], R>(plan: (...args: A) => SignPlan<R>) =>
-  (...args: A): Promise<R> => {
-    try {
-      return Promise.resolve(runSync(plan(...args)));
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  };
 
 /** Synchronous `presignUrl` (V4 presigned URL, §2.5). Throws RangeError/TypeError on bad input. */
 export function presignUrlSync(options: PresignOptions): PresignedRequest {
@@ -67,21 +49,38 @@ export function signPostPolicyV4Sync(options: PostPolicyV4Options): PostPolicyV4
   return runSync(planPostPolicyV4(options));
 }
 
+// The async API of the universal entry, on node:crypto: async functions, so validation errors
+// become rejections, never synchronous throws.
+
 /** `presignUrl` of the universal entry, on node:crypto. */
-export const presignUrl: (options: PresignOptions) => Promise<PresignedRequest> = lift(planPresignV4);
+export async function presignUrl(options: PresignOptions): Promise<PresignedRequest> {
+  return runSync(planPresignV4(options));
+}
+
 /** `signRequest` of the universal entry, on node:crypto. */
-export const signRequest: (
+export async function signRequest(
   request: SignableRequest,
   credentials: Credentials,
   options?: SignOptions,
-) => Promise<SignedRequest> = lift(planSignV4);
+): Promise<SignedRequest> {
+  return runSync(planSignV4(request, credentials, options));
+}
+
 /** `presignUrlV1` of the universal entry, on node:crypto. */
-export const presignUrlV1: (options: PresignCommonOptions) => Promise<PresignedRequest> = lift(planPresignV1);
+export async function presignUrlV1(options: PresignCommonOptions): Promise<PresignedRequest> {
+  return runSync(planPresignV1(options));
+}
+
 /** `signRequestV1` of the universal entry, on node:crypto. */
-export const signRequestV1: (
+export async function signRequestV1(
   request: SignableRequest,
   credentials: Credentials,
   options?: SignOptions,
-) => Promise<SignedRequest> = lift(planSignV1);
+): Promise<SignedRequest> {
+  return runSync(planSignV1(request, credentials, options));
+}
+
 /** `signPostPolicyV4` of the universal entry, on node:crypto. */
-export const signPostPolicyV4: (options: PostPolicyV4Options) => Promise<PostPolicyV4Fields> = lift(planPostPolicyV4);
+export async function signPostPolicyV4(options: PostPolicyV4Options): Promise<PostPolicyV4Fields> {
+  return runSync(planPostPolicyV4(options));
+}

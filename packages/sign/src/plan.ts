@@ -34,9 +34,8 @@ export interface SignPlan<R> {
   /** V4 (HMAC-SHA256 with the derived key, hex) or V1 (HMAC-SHA1 with the secret, base64). */
   readonly v4: boolean;
   readonly secret: string;
-  /** V4 signing-key scope. */
-  readonly day?: string;
-  readonly region?: string;
+  /** V4: the scope `<day>/<region>/oss/aliyun_v4_request` (§2.2), also the key derivation steps (§2.3). */
+  readonly scope?: string;
   /** V4: hashed, and its hex digest appended to `head` to form the string to sign. */
   readonly canonicalRequest?: string;
   readonly head: string;
@@ -102,42 +101,13 @@ function userQuery(o: Input): Pair[] {
 }
 
 /**
- * Validation and parsing shared by V4 and V1. Presigning (`expires` > 0) adds the convenience
- * parameters and rejects a user parameter given twice or one the signer sets itself
- * (`x-oss-signature`, `Expires`…); header signing drops any caller `authorization`.
- */
-function common(o: Input, credentials: Credentials, expires: number) {
-  const method = o.method === undefined ? 'GET' : o.method.toUpperCase();
-  if (!METHOD.test(method)) bad(`invalid method: ${o.method}`);
-  const now = clock(o.date);
-  const encodedKey = checkResource(o.bucket, o.key);
-  const creds = checkCredentials(credentials);
-  const h: Headers = new Map();
-  for (const name in o.headers) {
-    const v = o.headers[name];
-    if (v === undefined) continue;
-    const lower = name.toLowerCase();
-    const value = String(v);
-    if (!TOKEN.test(lower) || h.has(lower) || CTL.test(value)) bad(`invalid or duplicate header: ${name}`);
-    h.set(lower, [name, value]);
-  }
-  const pairs = expires ? userQuery(o) : queryPairs(o.query);
-  if (!expires) h.delete('authorization');
-  for (let i = 0; expires && i < pairs.length; i++) {
-    const k = pairs[i]![0];
-    if (OWNED.test(k) || pairs.findIndex((p) => p[0] === k) < i) bad(`duplicate or reserved query parameter: ${k}`);
-  }
-  return { now, method, encodedKey, ...creds, h, pairs };
-}
-
-/**
  * Signed headers (§2.1.4-5, §3.1): `content-type`, `content-md5`, `x-oss-*`, and for V4 the
  * additional names, lower-cased, de-duplicated, stripped of always-signed names and sorted
  * (ali-oss `fixAdditionalHeaders`, Go). A listed name must be present, except `host`, which
  * `host()` supplies from the URL. `canonical` has one `name:value\n` line per signed header
  * (V1 keeps only the x-oss-* ones); `sent` is what a presigned request must carry.
  */
-function signHeaders(h: Headers, v1: boolean, additionalIn?: readonly string[], host?: () => string) {
+function signHeaders(h: Headers, v4: boolean, additionalIn?: readonly string[], host?: () => string) {
   const additional: string[] = [];
   for (const a of additionalIn ?? []) {
     const n = String(a).toLowerCase();
@@ -148,200 +118,176 @@ function signHeaders(h: Headers, v1: boolean, additionalIn?: readonly string[], 
     }
     additional.push(n);
   }
-  const names = h.size ? [...h.keys()].filter((n) => isAlwaysSigned(n) || additional.includes(n)).sort() : [];
+  // No headers (the usual presign): skip the general path, which is measurably slower.
+  if (!h.size) return { names: [], canonical: '', additional: '', sent: {} };
+  const names = [...h.keys()].filter((n) => isAlwaysSigned(n) || additional.includes(n)).sort();
   let canonical = '';
   const sent: Record<string, string> = {};
   for (const n of names) {
     const [name, value] = h.get(n)!;
-    if (!v1 || n.startsWith('x-oss-')) canonical += n + ':' + trimOws(value) + '\n';
+    if (v4 || n.startsWith('x-oss-')) canonical += n + ':' + trimOws(value) + '\n';
     sent[name] = value;
   }
   return { names, canonical, additional: additional.sort().join(';'), sent };
 }
 
-/**
- * The plan's `finish`, V4 and V1 alike: the result from the signature. `query` gives the
- * encoded URL query for a signature (undefined: no URL, V1 header signing without an address).
- */
-function finisher(
-  o: Input,
-  c: ReturnType<typeof common>,
-  expires: number,
-  signed: ReturnType<typeof signHeaders>,
-  canonicalRequest: string,
-  authorize: (signature: string) => string,
-  query: ((signature: string) => string) | undefined,
-  region?: string,
-): SignPlan<Out>['finish'] {
-  return (signature, stringToSign) => {
-    const authorization = authorize(signature);
-    const target = query && buildTarget(o, c.encodedKey, query(signature), region);
-    const h: Record<string, string> = {};
-    if (!expires) {
-      for (const [name, value] of c.h.values()) h[name] = value;
-      h['authorization'] = authorization;
-    }
-    return {
-      url: target?.url,
-      method: c.method,
-      headers: expires ? signed.sent : h,
-      signedHeaders: signed.names,
-      canonicalRequest,
-      stringToSign,
-      ...(expires
-        ? { expiresAt: new Date((Math.floor(c.now / 1000) + expires) * 1000) }
-        : { authorization, signature, target }),
-    } as Out;
-  };
-}
-
-/** The V4 time and scope (§2.2): `x-oss-date`, its day, `<day>/<region>/oss/aliyun_v4_request`. */
+/** The V4 time and scope (§2.2): `x-oss-date` and `<day>/<region>/oss/aliyun_v4_request`. */
 function scopeV4(now: number, region: string) {
   const date = isoBasic(now);
-  const day = date.slice(0, 8);
-  return { date, day, scope: day + '/' + region + '/oss/aliyun_v4_request' };
+  return { date, scope: date.slice(0, 8) + '/' + region + '/oss/aliyun_v4_request' };
 }
 
 /**
- * V4, header (§2.4, `expires` 0) or presigned URL (§2.5). The canonical request (§2.1): strict
- * encoding, query sorted by encoded name (byte order) with bare names for empty values.
+ * Every request signer: V4 or V1, header signing (`expires` 0: V4 §2.4, V1 §3.1) or presigned
+ * URL (V4 §2.5, V1 §3.3). Validation, headers, query and result are shared; only the strings to
+ * sign differ.
  */
-function planV4(o: Input, credentials: Credentials, expires: number): SignPlan<Out> {
-  const c = common(o, credentials, expires);
-  const { accessKeyId, securityToken, h } = c;
-  const region = resolveRegion(o.region, o.endpoint);
-  const { date, day, scope } = scopeV4(c.now, region);
+function planRequest(o: Input, credentials: Credentials, expires: number, v4: boolean): SignPlan<Out> {
+  const method = o.method === undefined ? 'GET' : o.method.toUpperCase();
+  if (method !== 'GET' && !METHOD.test(method)) bad(`invalid method: ${o.method}`);
+  const now = clock(o.date);
+  const encodedKey = checkResource(o.bucket, o.key);
+  const { accessKeyId, accessKeySecret, securityToken } = checkCredentials(credentials);
+  const h: Headers = new Map();
+  for (const name in o.headers) {
+    const v = o.headers[name];
+    if (v === undefined) continue;
+    const lower = name.toLowerCase();
+    const value = String(v);
+    if (!TOKEN.test(lower) || h.has(lower) || CTL.test(value)) bad(`invalid or duplicate header: ${name}`);
+    h.set(lower, [name, value]);
+  }
+  // Presigning adds the convenience parameters and rejects a parameter given twice or one the
+  // signer sets itself (`x-oss-signature`, `Expires`…); header signing replaces the caller's
+  // `authorization` and security token.
+  const pairs = expires ? userQuery(o) : queryPairs(o.query);
+  for (let i = 0; expires && i < pairs.length; i++) {
+    const k = pairs[i]![0];
+    if (OWNED.test(k) || pairs.findIndex((p) => p[0] === k) < i) bad(`duplicate or reserved query parameter: ${k}`);
+  }
   if (!expires) {
-    const sha = h.get('x-oss-content-sha256');
-    if (sha && trimOws(sha[1]) !== UNSIGNED) bad('x-oss-content-sha256 must be UNSIGNED-PAYLOAD');
-    put(h, 'x-oss-date', date);
-    put(h, 'x-oss-content-sha256', UNSIGNED);
+    h.delete('authorization');
     if (securityToken) put(h, 'x-oss-security-token', securityToken);
   }
-  const signed = signHeaders(h, false, o.additionalHeaders, () => buildTarget(o, '', '', region).host);
-  const encoded = encodePairs(c.pairs);
-  if (expires) {
-    // Signer-owned names and values need no encoding, except the access key and the token.
-    if (signed.additional) encoded.push(['x-oss-additional-headers', uriEncode(signed.additional, false)]);
-    encoded.push(
-      ['x-oss-credential', uriEncode(accessKeyId, false) + '%2F' + scope.replaceAll('/', '%2F')],
-      ['x-oss-date', date],
-      ['x-oss-expires', '' + expires],
-      ['x-oss-signature-version', V4],
-    );
-    if (securityToken) encoded.push(['x-oss-security-token', uriEncode(securityToken, false)]);
-  }
-  // Encoded names are ASCII, so `<` is byte order. Often already sorted: then no copy.
-  const sorted = encoded.every((p, i) => !i || encoded[i - 1]![0] < p[0])
-    ? encoded
-    : [...encoded].sort((a, b) => (a[0] < b[0] ? -1 : 1));
-  const canonicalRequest =
-    c.method + '\n' + resource(o, c.encodedKey) + '\n' + urlQuery(sorted, true) + '\n' + signed.canonical + '\n' + signed.additional + '\n' + UNSIGNED;
-  return {
-    v4: true,
-    secret: c.accessKeySecret,
-    day,
-    region,
-    canonicalRequest,
-    head: V4 + '\n' + date + '\n' + scope + '\n',
-    finish: finisher(
-      o,
-      c,
-      expires,
-      signed,
-      canonicalRequest,
-      (sig) =>
-        `${V4} Credential=${accessKeyId}/${scope}${signed.additional ? ',AdditionalHeaders=' + signed.additional : ''},Signature=${sig}`,
-      (sig) => urlQuery(encoded) + (expires ? '&x-oss-signature=' + sig : ''),
-      region,
-    ),
-  };
-}
-
-const resource = (o: Input, key: string): string => (o.bucket === undefined ? '/' : '/' + o.bucket + '/' + key);
-
-/**
- * V1, header (§3.1, `expires` 0) or presigned URL (§3.3). Date line: `Expires` (URL), a
- * caller-supplied `Date` header (Go v2, Java), else `x-oss-date` from the clock, sent in RFC 1123
- * form like ali-oss (browsers cannot set `Date`). CanonicalizedOSSHeaders are all `x-oss-*`
- * headers; the resource uses the raw key and raw values of whitelisted sub-resources (§3.2).
- */
-function planV1(o: Input, credentials: Credentials, expires: number): SignPlan<Out> {
-  const c = common(o, credentials, expires);
-  const { accessKeyId, securityToken, h, pairs } = c;
-  const addressed = o.endpoint !== undefined || o.region !== undefined;
-  // Fail before any crypto: a presigned URL needs an address, and a given region must be valid.
-  if (o.endpoint === undefined && (expires || addressed)) resolveRegion(o.region);
-  let dateLine: string;
-  if (expires) {
-    dateLine = '' + (Math.floor(c.now / 1000) + expires);
-    if (securityToken) pairs.push(['security-token', securityToken]);
+  // V4 needs the scope region. V1 needs one only for a URL: presigned, or signed with an
+  // address; resolving it here fails before any crypto.
+  const region =
+    v4 || (o.endpoint === undefined && (expires || o.region !== undefined))
+      ? resolveRegion(o.region, o.endpoint)
+      : undefined;
+  const resource = o.bucket === undefined ? '/' : '/' + o.bucket + '/' + (v4 ? encodedKey : (o.key ?? ''));
+  let signed: ReturnType<typeof signHeaders>;
+  let canonicalRequest: string | undefined;
+  let head: string;
+  let authorization: string; // without the signature
+  let query: string; // encoded URL query without the signature
+  let scope: string | undefined;
+  // Epoch seconds a presigned URL expires at.
+  const expiry = Math.floor(now / 1000) + expires;
+  if (v4) {
+    // The canonical request (§2.1): strict encoding, query sorted by encoded name (byte order)
+    // with bare names for empty values.
+    let date: string;
+    ({ date, scope } = scopeV4(now, region!));
+    if (!expires) {
+      const sha = h.get('x-oss-content-sha256');
+      if (sha && trimOws(sha[1]) !== UNSIGNED) bad('x-oss-content-sha256 must be UNSIGNED-PAYLOAD');
+      put(h, 'x-oss-date', date);
+      put(h, 'x-oss-content-sha256', UNSIGNED);
+    }
+    signed = signHeaders(h, true, o.additionalHeaders, () => buildTarget(o, '', '', region).host);
+    const encoded = encodePairs(pairs);
+    if (expires) {
+      // Signer-owned names and values need no encoding, except the access key and the token.
+      if (signed.additional) encoded.push(['x-oss-additional-headers', uriEncode(signed.additional, false)]);
+      encoded.push(
+        ['x-oss-credential', uriEncode(accessKeyId, false) + '%2F' + scope.replaceAll('/', '%2F')],
+        ['x-oss-date', date],
+        ['x-oss-expires', '' + expires],
+        ['x-oss-signature-version', V4],
+      );
+      if (securityToken) encoded.push(['x-oss-security-token', uriEncode(securityToken, false)]);
+    }
+    // Encoded names are ASCII, so `<` is byte order. Often already sorted: then no copy.
+    const sorted = encoded.every((p, i) => !i || encoded[i - 1]![0] < p[0])
+      ? encoded
+      : [...encoded].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    canonicalRequest =
+      method + '\n' + resource + '\n' + urlQuery(sorted, true) + '\n' + signed.canonical + '\n' + signed.additional + '\n' + UNSIGNED;
+    head = V4 + '\n' + date + '\n' + scope + '\n';
+    authorization = `${V4} Credential=${accessKeyId}/${scope}${signed.additional ? ',AdditionalHeaders=' + signed.additional : ''},Signature=`;
+    query = urlQuery(encoded);
   } else {
-    const given = h.get('date');
-    h.delete('x-oss-date');
-    // toUTCString has whole seconds.
-    dateLine = given ? trimOws(given[1]) : new Date(c.now).toUTCString();
-    if (!given) put(h, 'x-oss-date', dateLine);
-    if (securityToken) put(h, 'x-oss-security-token', securityToken);
+    // Date line: `Expires` (URL), a caller-supplied `Date` header (Go v2, Java), else
+    // `x-oss-date` from the clock, sent in RFC 1123 form like ali-oss (browsers cannot set
+    // `Date`). CanonicalizedOSSHeaders are all `x-oss-*` headers; the resource uses the raw key
+    // and raw values of whitelisted sub-resources (§3.2).
+    let dateLine: string;
+    if (expires) {
+      dateLine = '' + expiry;
+      if (securityToken) pairs.push(['security-token', securityToken]);
+    } else {
+      const given = h.get('date');
+      h.delete('x-oss-date');
+      // toUTCString has whole seconds.
+      dateLine = given ? trimOws(given[1]) : new Date(now).toUTCString();
+      if (!given) put(h, 'x-oss-date', dateLine);
+    }
+    signed = signHeaders(h, false);
+    const line = (n: string): string => trimOws(h.get(n)?.[1] ?? '') + '\n';
+    const sub = urlQuery(pairs.filter(([k]) => isV1Subresource(k)).sort((a, b) => byUtf8(a[0], b[0])), true);
+    head =
+      method + '\n' + line('content-md5') + line('content-type') + dateLine + '\n' + signed.canonical + resource + (sub && '?' + sub);
+    authorization = 'OSS ' + accessKeyId + ':';
+    query = urlQuery(encodePairs(expires ? [...pairs, ['OSSAccessKeyId', accessKeyId], ['Expires', dateLine]] : pairs));
   }
-  const signed = signHeaders(h, true);
-  const line = (n: string): string => trimOws(h.get(n)?.[1] ?? '') + '\n';
-  const sub = urlQuery(pairs.filter(([k]) => isV1Subresource(k)).sort((a, b) => byUtf8(a[0], b[0])), true);
-  const head =
-    c.method +
-    '\n' +
-    line('content-md5') +
-    line('content-type') +
-    dateLine +
-    '\n' +
-    signed.canonical +
-    resource(o, o.key ?? '') +
-    (sub && '?' + sub);
   return {
-    v4: false,
-    secret: c.accessKeySecret,
+    v4,
+    secret: accessKeySecret,
+    scope,
+    canonicalRequest,
     head,
-    finish: finisher(
-      o,
-      c,
-      expires,
-      signed,
-      '',
-      (sig) => 'OSS ' + accessKeyId + ':' + sig,
-      addressed
-        ? (sig) =>
-            urlQuery(
-              encodePairs(
-                expires
-                  ? [...pairs, ['OSSAccessKeyId', accessKeyId], ['Expires', dateLine], ['Signature', sig]]
-                  : pairs,
-              ),
-            )
-        : undefined,
-    ),
+    finish(signature, stringToSign) {
+      const auth = authorization + signature;
+      // A V4 signature is hex; V1's base64 needs encoding.
+      const q = !expires ? query : query + (v4 ? '&x-oss-signature=' + signature : '&Signature=' + uriEncode(signature, false));
+      // V1 header signing without endpoint or region: no URL.
+      const target = o.endpoint !== undefined || region !== undefined ? buildTarget(o, encodedKey, q, region) : undefined;
+      return {
+        url: target?.url,
+        method,
+        headers: expires ? signed.sent : { ...Object.fromEntries(h.values()), authorization: auth },
+        signedHeaders: signed.names,
+        canonicalRequest: canonicalRequest ?? '',
+        stringToSign,
+        ...(expires
+          ? { expiresAt: new Date(expiry * 1000) }
+          : { authorization: auth, signature, target }),
+      } as Out;
+    },
   };
 }
 
 /** `presignUrl` (§2.5). */
 export const planPresignV4 = (o: PresignOptions) =>
-  planV4(o, o.credentials, checkExpires(o.expires, 604800)) as SignPlan<PresignedRequest>;
+  planRequest(o, o.credentials, checkExpires(o.expires, 604800), true) as SignPlan<PresignedRequest>;
 
 /** `signRequest` (§2.4). */
 export const planSignV4 = (req: SignableRequest, c: Credentials, o?: SignOptions) =>
-  planV4({ ...o, ...req }, c, 0) as SignPlan<SignedRequest>;
+  planRequest({ ...o, ...req }, c, 0, true) as SignPlan<SignedRequest>;
 
 /** `presignUrlV1` (§3.3): `Expires` is absolute epoch seconds = floor(date / 1000) + expires. */
 export const planPresignV1 = (o: PresignCommonOptions) =>
-  planV1(o, o.credentials, checkExpires(o.expires, 2 ** 31)) as SignPlan<PresignedRequest>;
+  planRequest(o, o.credentials, checkExpires(o.expires, 2 ** 31), false) as SignPlan<PresignedRequest>;
 
 /** `signRequestV1` (§3.1). */
 export const planSignV1 = (req: SignableRequest, c: Credentials, o?: SignOptions) =>
-  planV1({ ...o, ...req }, c, 0) as SignPlan<SignedRequest>;
+  planRequest({ ...o, ...req }, c, 0, false) as SignPlan<SignedRequest>;
 
 /** `signPostPolicyV4` (§2.7): the string to sign is the base64 policy itself. */
 export function planPostPolicyV4(o: PostPolicyV4Options): SignPlan<PostPolicyV4Fields> {
   const region = resolveRegion(o.region);
-  const { date, day, scope } = scopeV4(clock(o.date), region);
+  const { date, scope } = scopeV4(clock(o.date), region);
   const { accessKeyId, accessKeySecret, securityToken } = checkCredentials(o.credentials);
   const fields = {
     'x-oss-signature-version': V4,
@@ -353,15 +299,16 @@ export function planPostPolicyV4(o: PostPolicyV4Options): SignPlan<PostPolicyV4F
   if (typeof policy !== 'string') {
     // OSS requires the signing fields as policy conditions (x-oss-date must equal the form's);
     // a repeated equal condition is harmless.
-    const conditions = [...((policy['conditions'] as unknown[] | undefined) ?? [])];
-    for (const [k, v] of Object.entries(fields)) conditions.push({ [k]: v });
+    const conditions = [
+      ...((policy['conditions'] as unknown[] | undefined) ?? []),
+      ...Object.entries(fields).map(([k, v]) => ({ [k]: v })),
+    ];
     policy = toBase64(new TextEncoder().encode(JSON.stringify({ ...policy, conditions })));
   }
   return {
     v4: true,
     secret: accessKeySecret,
-    day,
-    region,
+    scope,
     head: policy,
     finish: (signature) => ({ policy, ...fields, 'x-oss-signature': signature }) as PostPolicyV4Fields,
   };

@@ -20,7 +20,7 @@ const NAMES =
   // Java SIGNED_PARAMTERS
   'img processConfiguration udf udfName udfImage udfImageDesc udfApplication udfApplicationLog vpcip vip policyStatus seal';
 
-export const SUBRESOURCES: ReadonlySet<string> = new Set(NAMES.split(' '));
+export const SUBRESOURCES: ReadonlySet<string> = /* @__PURE__ */ new Set(/* @__PURE__ */ NAMES.split(' '));
 
 /** Is this query parameter part of the V1 CanonicalizedResource? */
 export function isV1Subresource(name: string): boolean {

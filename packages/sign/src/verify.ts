@@ -468,7 +468,8 @@ function verifyV4(req: VerifyRequest, opts: VerifyOptions, scheme: AuthScheme, a
       );
     }
     for (const n of additional) {
-      if (h[n] === undefined) {
+      // Own properties only: a listed name like `constructor` must not find Object.prototype.
+      if (!Object.hasOwn(h, n) || h[n] === undefined) {
         return fail(scheme, 'MissingAdditionalHeader', `The additional header ${n} is not in the request.`, {
           accessKeyId: cred.accessKeyId,
           parameter: n,
@@ -778,7 +779,7 @@ export function verifyPostPolicyV4(
     for (const c of conditions) {
       let v: unknown;
       let has = false;
-      if (c !== null && typeof c === 'object' && !Array.isArray(c) && name in c) {
+      if (c !== null && typeof c === 'object' && !Array.isArray(c) && Object.hasOwn(c, name)) {
         has = true;
         v = (c as Record<string, unknown>)[name];
       } else if (Array.isArray(c) && c.length === 3 && c[0] === 'eq' && c[1] === '$' + name) {

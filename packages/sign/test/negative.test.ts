@@ -199,6 +199,7 @@ describe('one-character changes to signed components (V4 presigned URL)', () => 
     ['security token', setQuery(base, 'x-oss-security-token', bump(KEY.securityToken)), 'InvalidSecurityToken'],
     ['security token removed', setQuery(base, 'x-oss-security-token', undefined), 'InvalidSecurityToken'],
     ['additional headers name', setQuery(base, 'x-oss-additional-headers', 'rangf'), 'MissingAdditionalHeader'],
+    ['additional header named like an Object.prototype member', setQuery(base, 'x-oss-additional-headers', 'constructor'), 'MissingAdditionalHeader'],
     ['additional headers upper-case', setQuery(base, 'x-oss-additional-headers', 'Range'), 'InvalidAdditionalHeaders'],
     ['additional headers trailing ;', setQuery(base, 'x-oss-additional-headers', 'range;'), 'InvalidAdditionalHeaders'],
     ['additional headers empty', setQuery(base, 'x-oss-additional-headers', ''), 'InvalidAdditionalHeaders'],

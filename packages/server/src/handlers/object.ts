@@ -155,7 +155,8 @@ export const getObject: Handler<GetObject> = async (ctx) => {
       reader.release();
       return { status: 200, headers, body: Buffer.alloc(0) };
     }
-    const body = reader.stream(partial);
+    // Small objects and ranges come back as one Buffer, larger ones as a stream (storage.ts).
+    const body = await reader.body(partial);
     return { status: partial ? 206 : 200, headers, body, release: () => reader.release() };
   } catch (e) {
     reader.release();

@@ -122,14 +122,21 @@ export interface BlobStore {
    * producer once yielded (Node streams never do).
    */
   put(body: AsyncIterable<Uint8Array>, options?: BlobWriteOptions): Promise<BlobInfo>;
-  /** Reads `[start, end]` (inclusive) of a blob; whole blob without a range. */
+  /**
+   * Reads `[start, end]` (inclusive) of a blob; whole blob without a range. A blob that ends
+   * before `end` fails the stream (an error, not a short end).
+   */
   createReadStream(id: string, range?: { readonly start: number; readonly end: number }): Readable;
+  /** `[start, end]` (inclusive) of a blob in one Buffer; the caller bounds its size. Rejects if the blob ends before `end`. */
+  readRange(id: string, start: number, end: number): Promise<Buffer>;
   /** Removes a blob; missing blobs are not an error. */
   delete(id: string): Promise<void>;
   /** Every blob id present (for the startup sweep). */
   list(): AsyncIterable<string>;
   /** Removes leftover temp files; returns how many. */
   sweepTemp(): Promise<number>;
+  /** Releases what the store keeps open between reads (Storage.close). */
+  close?(): Promise<void>;
 }
 
 export interface ListObjectsQuery {
@@ -390,6 +397,12 @@ export interface ObjectReader {
   readonly record: ObjectRecord;
   /** Streams `[start, end]` (inclusive) of the object, across its segments; whole object without a range. */
   stream(range?: { readonly start: number; readonly end: number }): Readable;
+  /**
+   * The response body for `[start, end]` (whole object without a range): a Buffer when the
+   * range is at most SMALL_READ_BYTES (read at once, so a read error can still become an error
+   * response), else `stream(range)`.
+   */
+  body(range?: { readonly start: number; readonly end: number }): Promise<Buffer | Readable>;
   /** Must be called once the response has finished or failed (idempotent). */
   release(): void;
 }
