@@ -12,7 +12,7 @@ const SUITES = {
   unit: { dirs: ['packages/sign/dist/test', 'packages/server/dist/test', 'packages/cli/dist/test'], budget: 300, concurrency: 2 },
   conformance: { dirs: ['packages/server/dist/test/conformance', 'packages/cli/dist/test/conformance'], budget: 420, concurrency: 1 },
   reliability: { dirs: ['packages/server/dist/test/reliability'], budget: 600, concurrency: 1 },
-  clients: { dirs: ['packages/server/dist/test/clients'], budget: 900, concurrency: 1 },
+  clients: { dirs: ['packages/server/dist/test/clients', 'packages/sign/dist/test/browser'], budget: 900, concurrency: 1 },
 };
 
 function testFiles(dir) {
