@@ -43,6 +43,18 @@ export function parseObjectUrl(s: string, what = 'argument'): OssLocation {
   return loc;
 }
 
+/** Parses an oss:// URL that must name only a bucket (mb, rb); `command` names the verb in the error. */
+export function parseBucketUrl(s: string, command: string): string {
+  const loc = parseOssUrl(s, 'bucket');
+  if (loc.key !== '') throw new UsageError(`pail ${command}: '${s}' names an object; give oss://BUCKET`);
+  return loc.bucket;
+}
+
+/** Turns a user prefix into "directory" form for -r: `photos` → `photos/`, '' stays ''. */
+export function dirPrefix(prefix: string): string {
+  return prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
+}
+
 export function formatOssUrl(bucket: string, key: string): string {
   return `oss://${bucket}/${key}`;
 }

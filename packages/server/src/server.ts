@@ -94,7 +94,6 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
-
 function serverFor(server: Server, handle: ReturnType<typeof createRequestHandler>, clock: Clock, limits: HttpLimits): Server {
   const handler = (req: IncomingMessage, res: ServerResponse, expectContinue: boolean) => {
     const refused = refusal(req, limits);

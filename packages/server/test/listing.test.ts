@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { ObjectRecord } from '../src/storage/types.js';
 import { createHarness, type Harness, type Reply, T0, unescapeXml, xml, xmlAll } from './helpers.js';
+import { byteCompare, objectRecord } from './storage-contract.js';
 
 let h: Harness;
 const KEYS: string[] = [];
@@ -18,25 +18,6 @@ async function ok(r: Promise<Reply> | Reply, status = 200): Promise<Reply> {
   return res;
 }
 
-const byUtf8 = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
-
-function record(key: string): ObjectRecord {
-  return {
-    bucket: 'big',
-    key,
-    size: 0,
-    etag: 'D41D8CD98F00B204E9800998ECF8427E',
-    crc64: '0',
-    lastModified: T0,
-    objectType: 'Normal',
-    storageClass: 'Standard',
-    acl: 'default',
-    httpHeaders: {},
-    userMeta: {},
-    segments: [],
-  };
-}
-
 before(async () => {
   h = await createHarness();
   await ok(h.send('PUT', { bucket: 'big' }));
@@ -45,8 +26,8 @@ before(async () => {
   for (let i = 0; i < 489; i++) KEYS.push(`top-${String(i).padStart(4, '0')}`);
   KEYS.push('a b', 'a+b', 'a%2Fb', '中文/x', '中文.txt', '中文z', 'Z-upper', 'zz/../y', '~tilde', '&amp;<x>', "quote'\"");
   // Metadata only: listing never reads object bytes, and 2500 fsynced blobs would be slow.
-  for (const k of KEYS) await h.storage.metadata.putObject(record(k));
-  KEYS.sort(byUtf8);
+  for (const k of KEYS) await h.storage.metadata.putObject(objectRecord('big', k, [], { lastModified: T0 }));
+  KEYS.sort(byteCompare);
 });
 after(() => h.close());
 
@@ -92,7 +73,7 @@ describe('paging over 2500 objects', () => {
     it(`${name}: delimiter groups directories; pages continue past whole prefixes`, async () => {
       const all = await listAll(v2, { delimiter: '/', 'max-keys': '9' });
       const expectedKeys = KEYS.filter((k) => !k.includes('/'));
-      const expectedPrefixes = [...new Set(KEYS.filter((k) => k.includes('/')).map((k) => k.slice(0, k.indexOf('/') + 1)))].sort(byUtf8);
+      const expectedPrefixes = [...new Set(KEYS.filter((k) => k.includes('/')).map((k) => k.slice(0, k.indexOf('/') + 1)))].sort(byteCompare);
       assert.deepEqual(all.keys, expectedKeys);
       assert.deepEqual(all.prefixes, expectedPrefixes);
     });
@@ -207,7 +188,7 @@ describe('keys and XML 1.0 (Pail\'s choice: keys cannot hold what XML cannot car
       const text = r.body.toString();
       assert.ok(!NOT_XML.test(text));
       assert.ok(!text.includes('\r'), 'a literal CR would be read back as LF');
-      assert.deepEqual(xmlAll(r.body, 'Key').map(textOf).sort(byUtf8), [...keys].sort(byUtf8));
+      assert.deepEqual(xmlAll(r.body, 'Key').map(textOf).sort(byteCompare), [...keys].sort(byteCompare));
     }
   });
 

@@ -87,7 +87,7 @@ function bucketRecord(name: string, overrides: Partial<BucketRecord> = {}): Buck
   };
 }
 
-function objectRecord(bucket: string, key: string, segments: Segment[], overrides: Partial<ObjectRecord> = {}): ObjectRecord {
+export function objectRecord(bucket: string, key: string, segments: Segment[], overrides: Partial<ObjectRecord> = {}): ObjectRecord {
   return {
     bucket,
     key,

@@ -23,6 +23,7 @@ import {
   chunks,
   md5Base64,
   md5Hex,
+  objectRecord,
   prng,
   randomKeys,
   readAll,
@@ -341,21 +342,7 @@ describe('SqliteMetadataStore', () => {
   it('seeks past a common prefix instead of reading its 10 000 keys', async () => {
     const store = await SqliteMetadataStore.open(join(mkdtempSync(join(root, 'm')), 'meta.db'));
     await store.createBucket(bucket('b'));
-    const put = (key: string) =>
-      store.putObject({
-        bucket: 'b',
-        key,
-        size: 0,
-        etag: 'D41D8CD98F00B204E9800998ECF8427E',
-        crc64: '0',
-        lastModified: T0,
-        objectType: 'Normal',
-        storageClass: 'Standard',
-        acl: 'default',
-        httpHeaders: {},
-        userMeta: {},
-        segments: [],
-      });
+    const put = (key: string) => store.putObject(objectRecord('b', key, [], { lastModified: T0 }));
     // One transaction for the bulk load: the point is the listing, not 10 000 fsyncs.
     const db = (store as unknown as { db: Database.Database }).db;
     db.transaction(() => {

@@ -3,11 +3,13 @@
  * universal entry, with the HMAC/SHA primitives on `node:crypto` instead of WebCrypto, plus
  * synchronous twins (`presignUrlSync`, …). Same canonicalisation code, same results.
  *
- * Why the async functions are re-implemented here: in Node every `crypto.subtle` call is a
- * thread-pool round trip, which makes WebCrypto signing about 10x slower than `node:crypto`.
+ * Why the async functions are not the universal entry's own: in Node every `crypto.subtle` call
+ * is a thread-pool round trip, which makes WebCrypto signing about 10x slower than `node:crypto`;
+ * here they wrap the synchronous twins instead.
  * @packageDocumentation
  */
 import { runSync } from './crypto-node.js';
+import type * as universal from './index.js';
 import { planPostPolicyV4, planPresignV1, planPresignV4, planSignV1, planSignV4 } from './plan.js';
 import type {
   Credentials,
@@ -49,38 +51,22 @@ export function signPostPolicyV4Sync(options: PostPolicyV4Options): PostPolicyV4
   return runSync(planPostPolicyV4(options));
 }
 
-// The async API of the universal entry, on node:crypto: async functions, so validation errors
-// become rejections, never synchronous throws.
+// The async API of the universal entry, typed by it, on the synchronous twins: async, so
+// validation errors become rejections, never synchronous throws.
 
 /** `presignUrl` of the universal entry, on node:crypto. */
-export async function presignUrl(options: PresignOptions): Promise<PresignedRequest> {
-  return runSync(planPresignV4(options));
-}
+export const presignUrl: typeof universal.presignUrl = async (options) => presignUrlSync(options);
 
 /** `signRequest` of the universal entry, on node:crypto. */
-export async function signRequest(
-  request: SignableRequest,
-  credentials: Credentials,
-  options?: SignOptions,
-): Promise<SignedRequest> {
-  return runSync(planSignV4(request, credentials, options));
-}
+export const signRequest: typeof universal.signRequest = async (request, credentials, options) =>
+  signRequestSync(request, credentials, options);
 
 /** `presignUrlV1` of the universal entry, on node:crypto. */
-export async function presignUrlV1(options: PresignCommonOptions): Promise<PresignedRequest> {
-  return runSync(planPresignV1(options));
-}
+export const presignUrlV1: typeof universal.presignUrlV1 = async (options) => presignUrlV1Sync(options);
 
 /** `signRequestV1` of the universal entry, on node:crypto. */
-export async function signRequestV1(
-  request: SignableRequest,
-  credentials: Credentials,
-  options?: SignOptions,
-): Promise<SignedRequest> {
-  return runSync(planSignV1(request, credentials, options));
-}
+export const signRequestV1: typeof universal.signRequestV1 = async (request, credentials, options) =>
+  signRequestV1Sync(request, credentials, options);
 
 /** `signPostPolicyV4` of the universal entry, on node:crypto. */
-export async function signPostPolicyV4(options: PostPolicyV4Options): Promise<PostPolicyV4Fields> {
-  return runSync(planPostPolicyV4(options));
-}
+export const signPostPolicyV4: typeof universal.signPostPolicyV4 = async (options) => signPostPolicyV4Sync(options);

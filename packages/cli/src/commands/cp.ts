@@ -11,7 +11,7 @@ import { UsageError } from '../errors.js';
 import { humanSize, parsePositiveInt, parseSize } from '../format.js';
 import type { Transport } from '../http.js';
 import type { OssLocation } from '../oss-url.js';
-import { formatOssUrl, isOssUrl, parseOssUrl } from '../oss-url.js';
+import { dirPrefix, formatOssUrl, isOssUrl, parseOssUrl } from '../oss-url.js';
 import { createProgress } from '../progress.js';
 import { MIN_PART_SIZE, downloadObject, uploadFile } from '../transfer.js';
 import { pipeToStdout } from './cat.js';
@@ -128,11 +128,6 @@ function transferOptions(ctx: Context): TransferOptions {
 /** Key for an upload/copy: a destination ending in '/' (or bare bucket) gets the source's name. */
 function destKey(dst: OssLocation, name: string): string {
   return dst.key === '' || dst.key.endsWith('/') ? dst.key + name : dst.key;
-}
-
-/** Turns a user prefix into "directory" form for -r: `photos` → `photos/`, '' stays ''. */
-function dirPrefix(prefix: string): string {
-  return prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
 }
 
 function report(ctx: Context, opts: TransferOptions, line: string, toStderr = false): void {

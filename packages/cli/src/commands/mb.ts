@@ -4,7 +4,7 @@ import type { Command } from '../command.js';
 import { CONNECTION_OPTIONS, STS_OPTION } from '../config.js';
 import { withTransport } from '../context.js';
 import { UsageError } from '../errors.js';
-import { parseOssUrl } from '../oss-url.js';
+import { parseBucketUrl } from '../oss-url.js';
 
 const ACLS = ['private', 'public-read', 'public-read-write'];
 
@@ -24,12 +24,11 @@ export const mb: Command = {
     details: 'Example:\n  pail mb oss://photos --acl public-read --endpoint http://127.0.0.1:9000',
   },
   async run(ctx) {
-    const loc = parseOssUrl(ctx.args.positionals[0]!, 'bucket');
-    if (loc.key !== '') throw new UsageError(`pail mb: '${ctx.args.positionals[0]}' names an object; give oss://BUCKET`);
+    const bucket = parseBucketUrl(ctx.args.positionals[0]!, 'mb');
     const acl = str(ctx.args, 'acl');
     if (acl !== undefined && !ACLS.includes(acl)) throw new UsageError(`pail mb: --acl must be one of ${ACLS.join(', ')}`);
-    await withTransport(ctx, (t) => putBucket(t, loc.bucket, acl, str(ctx.args, 'storage-class')));
-    ctx.stdout.write(`Created bucket oss://${loc.bucket}\n`);
+    await withTransport(ctx, (t) => putBucket(t, bucket, acl, str(ctx.args, 'storage-class')));
+    ctx.stdout.write(`Created bucket oss://${bucket}\n`);
     return 0;
   },
 };

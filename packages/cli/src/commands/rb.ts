@@ -2,8 +2,7 @@ import { deleteBucket } from '../client.js';
 import type { Command } from '../command.js';
 import { CONNECTION_OPTIONS, STS_OPTION } from '../config.js';
 import { withTransport } from '../context.js';
-import { UsageError } from '../errors.js';
-import { parseOssUrl } from '../oss-url.js';
+import { parseBucketUrl } from '../oss-url.js';
 
 export const rb: Command = {
   spec: {
@@ -16,10 +15,9 @@ export const rb: Command = {
     details: 'The bucket must be empty (OSS answers BucketNotEmpty otherwise); empty it with\n  pail rm -r oss://BUCKET',
   },
   async run(ctx) {
-    const loc = parseOssUrl(ctx.args.positionals[0]!, 'bucket');
-    if (loc.key !== '') throw new UsageError(`pail rb: '${ctx.args.positionals[0]}' names an object; give oss://BUCKET`);
-    await withTransport(ctx, (t) => deleteBucket(t, loc.bucket));
-    ctx.stdout.write(`Removed bucket oss://${loc.bucket}\n`);
+    const bucket = parseBucketUrl(ctx.args.positionals[0]!, 'rb');
+    await withTransport(ctx, (t) => deleteBucket(t, bucket));
+    ctx.stdout.write(`Removed bucket oss://${bucket}\n`);
     return 0;
   },
 };

@@ -4,7 +4,7 @@ import type { Command } from '../command.js';
 import { CONNECTION_OPTIONS, STS_OPTION } from '../config.js';
 import { withTransport } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
-import { formatOssUrl, parseOssUrl } from '../oss-url.js';
+import { dirPrefix, formatOssUrl, parseOssUrl } from '../oss-url.js';
 
 /** DeleteMultipleObjects takes at most 1000 keys per request. */
 const BATCH = 1000;
@@ -40,7 +40,7 @@ export const rm: Command = {
       if (!quiet) ctx.stdout.write(`Deleted ${formatOssUrl(loc.bucket, loc.key)}\n`);
       return 0;
     }
-    const prefix = loc.key === '' || loc.key.endsWith('/') ? loc.key : `${loc.key}/`;
+    const prefix = dirPrefix(loc.key);
     const dryRun = flag(ctx.args, 'dry-run');
     let count = 0;
     await withTransport(ctx, async (t) => {

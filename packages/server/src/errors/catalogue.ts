@@ -217,7 +217,3 @@ export const CATALOGUE = {
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof CATALOGUE;
-
-export function catalogueEntry(code: ErrorCode): CatalogueEntry {
-  return CATALOGUE[code];
-}

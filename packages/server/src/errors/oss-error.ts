@@ -39,10 +39,6 @@ export class OssError extends Error {
   }
 }
 
-export function ossError(code: ErrorCode, options?: OssErrorOptions): OssError {
-  return new OssError(code, options);
-}
-
 /** The usual InvalidArgument shape: the offending argument's name and value. */
 export function invalidArgument(message: string, name: string, value: string, ec?: string): OssError {
   return new OssError('InvalidArgument', {

@@ -13,6 +13,17 @@ export interface AccessPair {
   readonly resource: string;
 }
 
+/** A typed operation: its OSS name, the pairs it needs, and its parameters `P`. */
+export type Op<N extends string, P extends object = object> = { readonly name: N; readonly access: readonly AccessPair[] } & P;
+/** Parameters of an operation on a bucket. */
+export interface OnBucket {
+  readonly bucket: string;
+}
+/** Parameters of an operation on an object. */
+export interface OnObject extends OnBucket {
+  readonly key: string;
+}
+
 export const SERVICE_RESOURCE = 'acs:oss:*:*:*';
 
 export function bucketResource(bucket: string): string {

@@ -10,23 +10,21 @@
  */
 import { invalidArgument, OssError } from '../errors/oss-error.js';
 import type { BucketCors, CorsRule } from '../storage/types.js';
-import type { AccessPair } from './access.js';
+import type { OnBucket, OnObject, Op } from './access.js';
 import { child, parseXml, type XmlElement, type XmlNode, XmlSyntaxError, xmlDocument } from './xml.js';
 
 /** The configuration a bucket stores (storage/types.ts); the names follow the OSS document. */
 export type CorsConfiguration = BucketCors;
 export type { CorsRule };
 
-type Op<N extends string, P extends object = object> = { readonly name: N; readonly access: readonly AccessPair[] } & P;
-
-export type PutBucketCors = Op<'PutBucketCors', { readonly bucket: string }>;
-export type GetBucketCors = Op<'GetBucketCors', { readonly bucket: string }>;
-export type DeleteBucketCors = Op<'DeleteBucketCors', { readonly bucket: string }>;
+export type PutBucketCors = Op<'PutBucketCors', OnBucket>;
+export type GetBucketCors = Op<'GetBucketCors', OnBucket>;
+export type DeleteBucketCors = Op<'DeleteBucketCors', OnBucket>;
 /**
  * The browser's preflight (`OPTIONS /bucket/` or `/bucket/key`). It carries no credentials, so it
  * needs no access: the core answers it from the bucket's rules before authentication.
  */
-export type OptionObject = Op<'OptionObject', { readonly bucket: string; readonly key: string }>;
+export type OptionObject = Op<'OptionObject', OnObject>;
 export type CorsOperation = PutBucketCors | GetBucketCors | DeleteBucketCors | OptionObject;
 
 /** OSS PutBucketCors: at most 10 rules per bucket. */

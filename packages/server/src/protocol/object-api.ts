@@ -5,20 +5,12 @@
  * builders, so the access pairs stay data there.
  */
 import { OssError } from '../errors/oss-error.js';
-import type { AccessPair } from './access.js';
+import type { AccessPair, OnBucket, OnObject, Op } from './access.js';
 import { header } from './headers.js';
 import { checkBucketName, checkObjectKey } from './names.js';
 import type { RouteContext } from './operations.js';
 import { percentDecode } from './target.js';
 
-type Op<N extends string, P extends object = object> = { readonly name: N; readonly access: readonly AccessPair[] } & P;
-interface OnBucket {
-  readonly bucket: string;
-}
-interface OnObject {
-  readonly bucket: string;
-  readonly key: string;
-}
 interface OnUpload extends OnObject {
   readonly uploadId: string;
 }

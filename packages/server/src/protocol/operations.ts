@@ -19,21 +19,13 @@
 import type { QueryParam } from '@pail/sign/verify';
 import { OssError } from '../errors/oss-error.js';
 import type { BucketAcl, ObjectAcl } from '../storage/types.js';
-import { type AccessPair, bucketResource, objectResource, SERVICE_RESOURCE } from './access.js';
+import { type AccessPair, bucketResource, type OnBucket, type OnObject, type Op, objectResource, SERVICE_RESOURCE } from './access.js';
 import type { AddressLevel } from './address.js';
 import { header, isValidHeaderValue, type RequestHeaders, utf8AsLatin1 } from './headers.js';
 import type { CorsOperation } from './cors.js';
 import { build as objectApi, copySourceVersion, type ObjectApiOperation, taggingAccess } from './object-api.js';
 import { percentDecode } from './target.js';
 
-type Op<N extends string, P extends object = object> = { readonly name: N; readonly access: readonly AccessPair[] } & P;
-interface OnBucket {
-  readonly bucket: string;
-}
-interface OnObject {
-  readonly bucket: string;
-  readonly key: string;
-}
 interface ListParams extends OnBucket {
   readonly prefix: string;
   readonly delimiter: string;

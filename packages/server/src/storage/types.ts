@@ -90,6 +90,15 @@ export interface ObjectRecord {
   readonly contentMd5?: string;
 }
 
+/** Where an object is (or is to be). */
+export interface ObjectRef {
+  readonly bucket: string;
+  readonly key: string;
+}
+
+/** What the request that creates an object decides; bytes, size, ETag, CRC-64 and type come from elsewhere. */
+export type ObjectAttributes = Pick<ObjectRecord, 'acl' | 'storageClass' | 'httpHeaders' | 'userMeta' | 'tags'>;
+
 /** What a successful blob write produced. */
 export interface BlobInfo {
   readonly id: string;
@@ -139,10 +148,20 @@ export interface BlobStore {
   close?(): Promise<void>;
 }
 
-export interface ListObjectsQuery {
+/** What a listing covers: the keys under `prefix`, grouped at the next `delimiter` unless it is ''. */
+interface ListScope {
   readonly bucket: string;
   readonly prefix: string;
   readonly delimiter: string;
+}
+
+/** One page of a listing: what does not fit is left for the next page. */
+interface ListPage {
+  readonly commonPrefixes: readonly string[];
+  readonly isTruncated: boolean;
+}
+
+export interface ListObjectsQuery extends ListScope {
   /**
    * Exclusive lower bound: ListObjects `marker`, V2 `start-after` or decoded continuation token.
    * A common prefix equal to `after` (a previous page's `nextAfter`) is not returned again.
@@ -152,29 +171,20 @@ export interface ListObjectsQuery {
   readonly maxKeys: number;
 }
 
-export interface ListObjectsPage {
+export interface ListObjectsPage extends ListPage {
   readonly objects: readonly ObjectRecord[];
-  readonly commonPrefixes: readonly string[];
-  readonly isTruncated: boolean;
   /** The last key or common prefix returned, for NextMarker / NextContinuationToken. */
   readonly nextAfter?: string;
 }
 
 /** Identifies a multipart upload; an id that belongs to another bucket/key is `NoSuchUpload`. */
-export interface UploadRef {
-  readonly bucket: string;
-  readonly key: string;
+export interface UploadRef extends ObjectRef {
   readonly uploadId: string;
 }
 
 /** An InitiateMultipartUpload in progress, with the attributes the completed object gets. */
-export interface MultipartUploadRecord extends UploadRef {
+export interface MultipartUploadRecord extends UploadRef, ObjectAttributes {
   readonly initiated: number; // ms since epoch
-  readonly acl: ObjectAcl;
-  readonly storageClass: StorageClass;
-  readonly httpHeaders: ObjectHttpHeaders;
-  readonly userMeta: Readonly<Record<string, string>>;
-  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /** One uploaded part. Its bytes are segments so UploadPartCopy can share blobs instead of copying. */
@@ -197,10 +207,7 @@ export interface ListPartsPage {
   readonly nextPartNumberMarker?: number;
 }
 
-export interface ListMultipartUploadsQuery {
-  readonly bucket: string;
-  readonly prefix: string;
-  readonly delimiter: string;
+export interface ListMultipartUploadsQuery extends ListScope {
   /** Uploads of keys after this one; with `uploadIdMarker`, also later uploads of this key. */
   readonly keyMarker: string;
   /** Ignored without `keyMarker` (as on OSS/S3). */
@@ -209,11 +216,9 @@ export interface ListMultipartUploadsQuery {
   readonly maxUploads: number;
 }
 
-export interface ListMultipartUploadsPage {
+export interface ListMultipartUploadsPage extends ListPage {
   /** Ordered by key (UTF-8 bytes), then upload id (which sorts by initiation time). */
   readonly uploads: readonly MultipartUploadRecord[];
-  readonly commonPrefixes: readonly string[];
-  readonly isTruncated: boolean;
   /** The last key or common prefix returned (NextKeyMarker). */
   readonly nextKeyMarker?: string;
   /** The last upload id returned when the page ended on an upload (NextUploadIdMarker). */
@@ -233,15 +238,11 @@ export interface CompleteMultipartUploadInput {
 }
 
 /** The attributes a CopyObject gives its copy; bytes, size, ETag, CRC-64 and type come from the source. */
-export type CopyAttributes = Pick<ObjectRecord, 'acl' | 'storageClass' | 'httpHeaders' | 'userMeta'> & {
-  readonly tags?: Readonly<Record<string, string>>;
-};
+export type CopyAttributes = ObjectAttributes;
 
 /** One CopyObject at the metadata level: the copy shares the source's segments (no bytes copied). */
-export interface CopyObjectRecordInput {
-  readonly source: { readonly bucket: string; readonly key: string };
-  readonly bucket: string;
-  readonly key: string;
+export interface CopyObjectRecordInput extends ObjectRef {
+  readonly source: ObjectRef;
   /**
    * Runs inside the transaction with the source record as it is then (so a check cannot race an
    * overwrite): throws to refuse (copy-source-if-*), else returns the copy's own attributes.
@@ -253,9 +254,7 @@ export interface CopyObjectRecordInput {
 }
 
 /** One AppendObject call, after its bytes are durably stored. */
-export interface AppendObjectInput {
-  readonly bucket: string;
-  readonly key: string;
+export interface AppendObjectInput extends ObjectRef {
   /** Must equal the current length (0 creates the object), else PositionNotEqualToLength. */
   readonly position: number;
   /** The appended bytes; absent for an empty append. */
@@ -265,7 +264,7 @@ export interface AppendObjectInput {
   readonly crc64: string;
   readonly lastModified: number;
   /** Attributes of the object when this append creates it; later appends keep the existing ones. */
-  readonly attributes: Pick<ObjectRecord, 'acl' | 'storageClass' | 'httpHeaders' | 'userMeta' | 'tags'>;
+  readonly attributes: ObjectAttributes;
 }
 
 /**
@@ -407,9 +406,7 @@ export interface ObjectReader {
   release(): void;
 }
 
-export interface PutObjectInput {
-  readonly bucket: string;
-  readonly key: string;
+export interface PutObjectInput extends ObjectRef, Partial<ObjectAttributes> {
   readonly body: AsyncIterable<Uint8Array>;
   readonly expectedSize?: number;
   /** A limit below the storage's own (PostObject `content-length-range`): EntityTooLarge while streaming. */
@@ -418,23 +415,10 @@ export interface PutObjectInput {
   readonly minSize?: number;
   readonly contentMd5?: string;
   readonly forbidOverwrite?: boolean;
-  readonly acl?: ObjectAcl;
-  readonly httpHeaders?: ObjectHttpHeaders;
-  readonly userMeta?: Readonly<Record<string, string>>;
-  readonly tags?: Readonly<Record<string, string>>;
-  readonly storageClass?: StorageClass;
   readonly signal?: AbortSignal;
 }
 
-export interface InitiateMultipartUploadInput {
-  readonly bucket: string;
-  readonly key: string;
-  readonly acl?: ObjectAcl;
-  readonly httpHeaders?: ObjectHttpHeaders;
-  readonly userMeta?: Readonly<Record<string, string>>;
-  readonly tags?: Readonly<Record<string, string>>;
-  readonly storageClass?: StorageClass;
-}
+export interface InitiateMultipartUploadInput extends ObjectRef, Partial<ObjectAttributes> {}
 
 export interface UploadPartInput extends UploadRef {
   /** 1..10000 (the handler validates; RangeError otherwise). */
@@ -455,7 +439,7 @@ export interface CompleteMultipartInput extends UploadRef {
 export interface UploadPartCopyInput extends UploadRef {
   /** 1..10000 (the handler validates; RangeError otherwise). */
   readonly partNumber: number;
-  readonly source: { readonly bucket: string; readonly key: string };
+  readonly source: ObjectRef;
   /**
    * Called with the source record before any byte is read: throws to refuse (copy-source-if-*,
    * symlinks), returns the inclusive byte range to copy (`x-oss-copy-source-range`) or undefined
@@ -465,41 +449,25 @@ export interface UploadPartCopyInput extends UploadRef {
   readonly signal?: AbortSignal;
 }
 
-export interface CopyObjectInput {
-  readonly source: { readonly bucket: string; readonly key: string };
-  readonly bucket: string;
-  readonly key: string;
+export interface CopyObjectInput extends ObjectRef {
+  readonly source: ObjectRef;
   /** See `CopyObjectRecordInput.attributes`: runs in the commit transaction, may throw. */
   readonly attributes: (source: ObjectRecord) => CopyAttributes;
   readonly forbidOverwrite?: boolean;
 }
 
-export interface PutSymlinkInput {
-  readonly bucket: string;
-  readonly key: string;
+export interface PutSymlinkInput extends ObjectRef, Partial<ObjectAttributes> {
   /** The target key, stored as given (OSS does not check that it exists). */
   readonly target: string;
   readonly forbidOverwrite?: boolean;
-  readonly acl?: ObjectAcl;
-  readonly httpHeaders?: ObjectHttpHeaders;
-  readonly userMeta?: Readonly<Record<string, string>>;
-  readonly tags?: Readonly<Record<string, string>>;
-  readonly storageClass?: StorageClass;
 }
 
-export interface AppendInput {
-  readonly bucket: string;
-  readonly key: string;
+/** The attributes (`Partial<ObjectAttributes>`) are used only when this append creates the object. */
+export interface AppendInput extends ObjectRef, Partial<ObjectAttributes> {
   readonly position: number;
   readonly body: AsyncIterable<Uint8Array>;
   readonly expectedSize?: number;
   readonly contentMd5?: string;
-  /** Used only when this append creates the object. */
-  readonly acl?: ObjectAcl;
-  readonly httpHeaders?: ObjectHttpHeaders;
-  readonly userMeta?: Readonly<Record<string, string>>;
-  readonly tags?: Readonly<Record<string, string>>;
-  readonly storageClass?: StorageClass;
   readonly signal?: AbortSignal;
 }
 

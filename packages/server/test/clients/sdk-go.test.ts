@@ -4,8 +4,7 @@
  * on listings, its uploader and downloader (oss-api-notes.md §5.1). sdk/go/main.go runs the steps
  * and checks the data itself; each step is a subtest here. Set up with scripts/setup-sdk-clients.sh.
  */
-import { after, before, describe, test } from 'node:test';
-import { type PailUnderTest, reportSteps, requireSetup, runClient, startPail } from './sdk/harness.js';
+import { describeSdkClient, requireSetup } from './sdk/harness.js';
 
 const STEPS = [
   'put-bucket',
@@ -33,33 +32,19 @@ const STEPS = [
   'delete-bucket',
 ];
 
-describe('official Go SDK V2 (alibabacloud-oss-go-sdk-v2)', () => {
-  let pail: PailUnderTest;
-  let client: string;
-  before(async () => {
-    client = requireSetup('go', '.tmp/sdk-go-client', '.tmp/sdk-go-client.stamp', [
+describeSdkClient({
+  title: 'official Go SDK V2 (alibabacloud-oss-go-sdk-v2)',
+  name: 'go',
+  steps: STEPS,
+  // Path style: an IP endpoint, for which the SDK picks path style by itself. Virtual-hosted: the
+  // SDK's default addressing, Host `sdk-go-vhost.localhost:PORT` (the client's dialer sends every
+  // connection to 127.0.0.1, since *.localhost does not resolve everywhere).
+  vhostDomain: 'localhost',
+  prepare: () => [
+    requireSetup('go', '.tmp/sdk-go-client', '.tmp/sdk-go-client.stamp', [
       'packages/server/test/clients/sdk/go/main.go',
       'packages/server/test/clients/sdk/go/go.mod',
       'packages/server/test/clients/sdk/go/go.sum',
-    ]);
-    pail = await startPail();
-  });
-  after(async () => {
-    await pail?.close();
-  });
-
-  // An IP endpoint: the SDK picks path style by itself.
-  test('path style (http://127.0.0.1:PORT/bucket/key)', async (t) => {
-    const run = await runClient(client, ['-endpoint', `http://127.0.0.1:${pail.port}`, '-region', 'cn-hangzhou',
-      '-bucket', 'sdk-go-path', '-style', 'path'], pail);
-    await reportSteps(t, run, STEPS);
-  });
-
-  // The SDK's default addressing: Host `sdk-go-vhost.localhost:PORT` (the client's dialer sends
-  // every connection to 127.0.0.1, since *.localhost does not resolve everywhere).
-  test('virtual-hosted style (http://bucket.localhost:PORT/key)', async (t) => {
-    const run = await runClient(client, ['-endpoint', `http://localhost:${pail.port}`, '-region', 'cn-hangzhou',
-      '-bucket', 'sdk-go-vhost', '-style', 'virtual'], pail);
-    await reportSteps(t, run, STEPS);
-  });
+    ]),
+  ],
 });

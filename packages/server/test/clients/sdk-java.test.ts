@@ -6,8 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { type PailUnderTest, REPO_ROOT, reportSteps, requireSetup, runClient, startPail } from './sdk/harness.js';
+import { describeSdkClient, REPO_ROOT, requireSetup } from './sdk/harness.js';
 
 const STEPS = [
   'put-bucket',
@@ -30,34 +29,21 @@ const STEPS = [
   'delete-bucket',
 ];
 
-describe('official Java SDK (aliyun-sdk-oss, V4)', () => {
-  let pail: PailUnderTest;
-  let classpath: string;
-  before(async () => {
+describeSdkClient({
+  title: 'official Java SDK (aliyun-sdk-oss, V4)',
+  name: 'java',
+  steps: STEPS,
+  // Path style: the SDK switches to it by itself for an IP (or `localhost`) endpoint. So
+  // virtual-hosted needs a domain that is neither an IP nor `localhost`: Pail also serves
+  // `pail.test` (harness DOMAINS), which the client resolves to 127.0.0.1 through a JDK hosts file.
+  vhostDomain: 'pail.test',
+  prepare: () => {
     const classes = requireSetup('java', '.tmp/sdk-java/classes/pail/sdk/SdkClient.class', '.tmp/sdk-java/stamp', [
       'packages/server/test/clients/sdk/java/src/main/java/pail/sdk/SdkClient.java',
       'packages/server/test/clients/sdk/java/pom.xml',
     ]);
     const deps = readFileSync(join(REPO_ROOT, '.tmp/sdk-java/classpath.txt'), 'utf8').trim();
-    classpath = [classes.slice(0, -'pail/sdk/SdkClient.class'.length), deps].join(':');
-    pail = await startPail();
-  });
-  after(async () => {
-    await pail?.close();
-  });
-
-  const java = (endpoint: string, bucket: string, style: string) =>
-    runClient('java', ['-cp', classpath, 'pail.sdk.SdkClient', '--endpoint', endpoint, '--region', 'cn-hangzhou',
-      '--bucket', bucket, '--style', style], pail);
-
-  // The SDK switches to path style by itself for an IP (or `localhost`) endpoint.
-  test('path style (http://127.0.0.1:PORT/bucket/key)', async (t) => {
-    await reportSteps(t, await java(`http://127.0.0.1:${pail.port}`, 'sdk-java-path', 'path'), STEPS);
-  });
-
-  // Virtual-hosted needs a domain that is neither an IP nor `localhost`: Pail also serves
-  // `pail.test` (harness DOMAINS), which the client resolves to 127.0.0.1 through a JDK hosts file.
-  test('virtual-hosted style (http://bucket.pail.test:PORT/key)', async (t) => {
-    await reportSteps(t, await java(`http://pail.test:${pail.port}`, 'sdk-java-vhost', 'virtual'), STEPS);
-  });
+    const classpath = [classes.slice(0, -'pail/sdk/SdkClient.class'.length), deps].join(':');
+    return ['java', '-cp', classpath, 'pail.sdk.SdkClient'];
+  },
 });

@@ -4,8 +4,7 @@
  * listings (oss-api-notes.md §5.1). sdk/python/client.py runs the steps and checks the data itself;
  * each step is a subtest here. Set up with scripts/setup-sdk-clients.sh.
  */
-import { after, before, describe, test } from 'node:test';
-import { type PailUnderTest, reportSteps, requireSetup, runClient, startPail } from './sdk/harness.js';
+import { describeSdkClient, requireSetup } from './sdk/harness.js';
 
 const CLIENT = 'packages/server/test/clients/sdk/python/client.py';
 const STEPS = [
@@ -34,29 +33,16 @@ const STEPS = [
   'delete-bucket',
 ];
 
-describe('official Python SDK V2 (alibabacloud-oss-v2)', () => {
-  let pail: PailUnderTest;
-  let python: string;
-  before(async () => {
-    python = requireSetup('python', '.tmp/venv/bin/python', '.tmp/venv/.pail-stamp', ['packages/server/test/clients/sdk/python/requirements.txt']);
-    pail = await startPail();
-  });
-  after(async () => {
-    await pail?.close();
-  });
-
-  // An IP endpoint: the SDK picks path style by itself.
-  test('path style (http://127.0.0.1:PORT/bucket/key)', async (t) => {
-    const run = await runClient(python, [CLIENT, '--endpoint', `http://127.0.0.1:${pail.port}`, '--region', 'cn-hangzhou',
-      '--bucket', 'sdk-python-path', '--style', 'path'], pail);
-    await reportSteps(t, run, STEPS);
-  });
-
-  // The SDK's default addressing: Host `sdk-python-vhost.localhost:PORT` (the client sends every
+describeSdkClient({
+  title: 'official Python SDK V2 (alibabacloud-oss-v2)',
+  name: 'python',
+  steps: STEPS,
+  // Path style: an IP endpoint, for which the SDK picks path style by itself. Virtual-hosted: the
+  // SDK's default addressing, Host `sdk-python-vhost.localhost:PORT` (the client sends every
   // connection to 127.0.0.1, since *.localhost does not resolve everywhere).
-  test('virtual-hosted style (http://bucket.localhost:PORT/key)', async (t) => {
-    const run = await runClient(python, [CLIENT, '--endpoint', `http://localhost:${pail.port}`, '--region', 'cn-hangzhou',
-      '--bucket', 'sdk-python-vhost', '--style', 'virtual'], pail);
-    await reportSteps(t, run, STEPS);
-  });
+  vhostDomain: 'localhost',
+  prepare: () => [
+    requireSetup('python', '.tmp/venv/bin/python', '.tmp/venv/.pail-stamp', ['packages/server/test/clients/sdk/python/requirements.txt']),
+    CLIENT,
+  ],
 });

@@ -66,7 +66,6 @@ function variants(s: string, alnumOnly = false): string[] {
   return chars.map((c, i) => [...chars.slice(0, i), f(c), ...chars.slice(i + 1)].join(''));
 }
 
-
 interface Tampered {
   readonly part: string;
   readonly target: string;

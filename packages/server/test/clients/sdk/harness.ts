@@ -15,16 +15,12 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
+import { after, before, describe, type TestContext, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { resolveServerConfig, startServer } from '../../../src/index.js';
 
 /** Repository root, from `packages/server/dist/test/clients/sdk/`. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../../../../', import.meta.url));
-/** The client programs' sources (not compiled), from `packages/server/dist/test/clients/sdk/`. */
-export const SDK_SOURCES = fileURLToPath(new URL('../../../../test/clients/sdk/', import.meta.url));
-/** Where scripts/setup-sdk-clients.sh puts venv, binaries and classes. */
-export const SETUP_OUT = join(REPO_ROOT, '.tmp');
 
 /** Pail's default region (oss-signature.md §1.4); every client signs for it. */
 export const REGION = 'cn-hangzhou';
@@ -176,4 +172,48 @@ export async function reportSteps(t: TestContext, run: ClientRun, expected: read
   const failed = run.steps.filter((s) => !s.ok).map((s) => s.step);
   assert.deepEqual(failed, [], `failed steps: ${failed.join(', ')}`);
   assert.equal(run.code, 0, `client exit status${tail()}`);
+}
+
+/** What one SDK suite has of its own; the rest is `describeSdkClient`'s. */
+export interface SdkClient {
+  /** The suite's title. */
+  readonly title: string;
+  /** Names the buckets: `sdk-<name>-path`, `sdk-<name>-vhost`. */
+  readonly name: 'python' | 'go' | 'java';
+  /** The client's step list, in order (see `reportSteps`). */
+  readonly steps: readonly string[];
+  /** The base domain of the virtual-hosted run. */
+  readonly vhostDomain: (typeof DOMAINS)[number];
+  /**
+   * Checks the setup (`requireSetup`) and returns the command line before the flags, which every
+   * client takes alike: `--endpoint URL --region REGION --bucket NAME --style path|virtual`.
+   */
+  prepare(): readonly [command: string, ...args: string[]];
+}
+
+/**
+ * An SDK suite: one Pail, then the client's whole run against it twice, path style on an IP
+ * endpoint and virtual-hosted on `vhostDomain`; every step is a subtest (`reportSteps`).
+ */
+export function describeSdkClient(client: SdkClient): void {
+  describe(client.title, () => {
+    let pail: PailUnderTest;
+    let command: readonly [string, ...string[]];
+    before(async () => {
+      command = client.prepare();
+      pail = await startPail();
+    });
+    after(async () => {
+      await pail?.close();
+    });
+
+    const run = async (t: TestContext, host: string, style: 'path' | 'virtual', bucket: string) => {
+      const [program, ...args] = command;
+      const flags = ['--endpoint', `http://${host}:${pail.port}`, '--region', REGION, '--bucket', bucket, '--style', style];
+      await reportSteps(t, await runClient(program, [...args, ...flags], pail), client.steps);
+    };
+    test('path style (http://127.0.0.1:PORT/bucket/key)', (t) => run(t, '127.0.0.1', 'path', `sdk-${client.name}-path`));
+    test(`virtual-hosted style (http://bucket.${client.vhostDomain}:PORT/key)`, (t) =>
+      run(t, client.vhostDomain, 'virtual', `sdk-${client.name}-vhost`));
+  });
 }

@@ -109,17 +109,3 @@ export function inspectDataDir(dataDir: string): DataDirReport {
   }
   return { ...c, referencedPresent, orphans };
 }
-
-/** Files (or directories) whose name contains any of `fragments` (keys must never name files). */
-export function filesNamedAfter(dataDir: string, fragments: readonly string[]): string[] {
-  const hits: string[] = [];
-  const visit = (dir: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (fragments.some((f) => f.length >= 4 && e.name.includes(f))) hits.push(relative(dataDir, p));
-      if (e.isDirectory()) visit(p);
-    }
-  };
-  if (existsSync(dataDir)) visit(dataDir);
-  return hits;
-}

@@ -205,6 +205,3 @@ export function signV1Header(
   const sig = hmac(creds.accessKeySecret, sts, 'sha1').toString('base64');
   return { 'x-oss-date': date, authorization: `OSS ${creds.accessKeyId}:${sig}` };
 }
-
-/** Exposed for the vector self-check. */
-export const internals = { canonicalQueryV4, canonicalHeadersV4, signingKey, v1StringToSign };
